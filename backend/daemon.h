@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Becoming a daemon: detach, report readiness to the starting parent, pid file. */
+#ifndef XEN9P_DAEMON_H
+#define XEN9P_DAEMON_H
+
+#include <stdbool.h>
+
+/*
+ * Forks; the parent waits until the child calls daemon_ready() and exits 0,
+ * or exits 1 if the child dies first.  Call before starting threads.
+ */
+int daemon_detach(void);
+
+/* Writes the pid file and releases a waiting parent.  -1 on failure (logged). */
+int daemon_ready(bool foreground, const char *pid_file);
+
+void daemon_cleanup(const char *pid_file);
+
+#endif

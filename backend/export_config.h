@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Names the administrator writes (options, xenstore keys) for an export's settings. */
+#ifndef XEN9P_EXPORT_CONFIG_H
+#define XEN9P_EXPORT_CONFIG_H
+
+#include <stdbool.h>
+
+#include "fsdrv/fsdrv.h"
+
+/* "none", "passthrough" (as QEMU and libxl spell them). */
+bool export_model_parse(const char *name, enum fsdrv_model *out);
+const char *export_model_name(enum fsdrv_model model);
+
+#endif

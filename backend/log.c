@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Routes GLib's log calls to stderr or syslog (see log.h). */
+#include "config.h"
+
+#include "backend/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+static bool log_to_stderr = true;
+static bool log_verbose;
+static const char *log_ident = "xen9p";
+
+static int syslog_priority(GLogLevelFlags level)
+{
+    if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+        return LOG_ERR;
+    if (level & G_LOG_LEVEL_WARNING)
+        return LOG_WARNING;
+    if (level & G_LOG_LEVEL_MESSAGE)
+        return LOG_NOTICE;
+    if (level & G_LOG_LEVEL_INFO)
+        return LOG_INFO;
+    return LOG_DEBUG;
+}
+
+static void write_line(int priority, const char *text)
+{
+    if (!log_to_stderr) {
+        syslog(priority, "%s", text);
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    localtime_r(&ts.tv_sec, &tm);
+    /* One fprintf per line: stdio locks the stream, so lines never interleave. */
+    fprintf(stderr, "%02d:%02d:%02d.%03ld %s[%d]: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+            ts.tv_nsec / 1000000, log_ident, (int)getpid(), text);
+}
+
+static GLogWriterOutput writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+                               gpointer unused)
+{
+    const char *message = NULL, *domain = NULL;
+    for (gsize i = 0; i < n; i++) {
+        if (strcmp(fields[i].key, "MESSAGE") == 0)
+            message = fields[i].value;
+        else if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0)
+            domain = fields[i].value;
+    }
+    if (!message)
+        return G_LOG_WRITER_UNHANDLED;
+    if ((level & G_LOG_LEVEL_DEBUG) && g_log_writer_default_would_drop(level, domain))
+        return G_LOG_WRITER_HANDLED;
+    if ((level & G_LOG_LEVEL_INFO) && !log_verbose)
+        return G_LOG_WRITER_HANDLED;
+    write_line(syslog_priority(level), message);
+    return G_LOG_WRITER_HANDLED;
+}
+
+void xen9p_log_init(const char *ident, bool to_stderr, bool verbose)
+{
+    log_ident = ident;
+    log_to_stderr = to_stderr;
+    log_verbose = verbose;
+    if (!to_stderr)
+        openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    g_log_set_writer_func(writer, NULL, NULL);
+}
+
+void xen9p_log_trace(const char *line)
+{
+    write_line(LOG_INFO, line);
+}

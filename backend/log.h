@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where the daemon's messages go: stderr (--foreground) or syslog.  Code
+ * logs with GLib's g_message()/g_warning()/g_info()/g_debug(); this installs
+ * the writer that routes them.
+ */
+#ifndef XEN9P_LOG_H
+#define XEN9P_LOG_H
+
+#include <stdbool.h>
+
+/* `verbose` also shows g_info(); g_debug() needs G_MESSAGES_DEBUG. */
+void xen9p_log_init(const char *ident, bool to_stderr, bool verbose);
+
+/* A trace line: always written when tracing is on (trace.c). */
+void xen9p_log_trace(const char *line);
+
+#endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The 9P server as its transports see it: a session per connection or per
+ * Xen device.  The transport hands in whole request messages and sends the
+ * whole replies the session gives back; it knows nothing of 9P beyond the
+ * 7-byte header.  Requests run on the session's workers and complete in any
+ * order; Tflush is handled as design.md "Tflush and cancelled requests" says.
+ */
+#ifndef XEN9P_SERVER_H
+#define XEN9P_SERVER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct fsdrv_export;
+struct p9_session;
+
+/* A reply ready to go out, as the transport sees it. */
+struct p9_reply {
+    uint8_t *buf;               /* whole message, header included */
+    uint32_t size;
+    uint32_t origin;            /* the transport's tag for where the request came from */
+    struct p9_reply *next;      /* free for the transport's own queue */
+};
+
+struct p9_transport_ops {
+    /*
+     * Send `reply` whole, on `reply->origin`.  Called from any thread, must
+     * not block.  Once the peer has the reply (socket: written; Xen ring:
+     * consumed by the guest), the transport calls p9_session_reply_done().
+     */
+    void (*send)(void *ctx, struct p9_reply *reply);
+    /* The session can take requests again after refusing (see can_accept). */
+    void (*wake)(void *ctx);
+};
+
+struct p9_session_config {
+    struct fsdrv_export *export;    /* not owned */
+    uint32_t max_msize;             /* the transport's largest message */
+    const char *label;              /* "3/0" or "conn 2": logs and traces */
+    unsigned max_workers;           /* 0: default */
+    unsigned max_requests;          /* requests in flight, 0: default */
+    uint64_t max_buffered;          /* bytes of requests and replies held, 0: default */
+    unsigned max_fids;              /* 0: default */
+};
+
+struct p9_session_stats {
+    uint64_t requests;              /* handled since start */
+    uint64_t inflight;
+    uint64_t buffered;              /* bytes of requests and replies held */
+    uint64_t fids;
+    uint32_t msize;
+};
+
+struct p9_session *p9_session_new(const struct p9_session_config *cfg,
+                                  const struct p9_transport_ops *ops, void *ctx);
+
+/*
+ * Takes ownership of `msg` (malloc'd, `size` bytes, 7 <= size <= the
+ * negotiated msize or max_msize before Tversion, checked by the transport).
+ */
+void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32_t origin);
+
+/* The largest message the peer may send now (msize once negotiated). */
+uint32_t p9_session_msize(struct p9_session *s);
+
+/*
+ * Whether the next message, of 9P type `id`, may be submitted now: false
+ * while the session holds max_requests or max_buffered (stop reading).  A
+ * Tflush has some headroom beyond the limit, so blocked requests can
+ * still be flushed.
+ */
+bool p9_session_can_accept(struct p9_session *s, uint8_t id);
+
+/* The transport delivered `reply` (see p9_transport_ops.send). */
+void p9_session_reply_done(struct p9_session *s, struct p9_reply *reply);
+
+void p9_session_get_stats(struct p9_session *s, struct p9_session_stats *out);
+
+/*
+ * Ends the session: no more calls to the transport after this returns,
+ * queued requests are dropped, running ones are interrupted; the session
+ * frees itself (closing its fids) when the last worker returns.  Replies
+ * given to the transport and not yet reply_done are abandoned: the
+ * transport frees nothing of them, the session does.
+ */
+void p9_session_close(struct p9_session *s);
+
+/* Installs the worker-interrupt signal; call once, before any other thread starts. */
+void p9_server_init(void);
+
+/* Waits until every closed session's workers returned; false on timeout. */
+bool p9_server_wait_idle(unsigned seconds);
+
+#endif

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's main loop in Xen mode: finds 9pfs devices in xenstore
+ * (backend/xen_9pfs, as libxl writes them for type=xen_9pfsd and as
+ * `xen9p attach` does), follows their state, notices vanished domains,
+ * answers the control socket, and closes everything on SIGTERM.
+ */
+#include "config.h"
+
+#include "backend/xen_backend.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "backend/control.h"
+#include "backend/daemon.h"
+#include "backend/xen_device.h"
+#include "backend/xen_store.h"
+
+#define BACKEND_KIND "xen_9pfs"
+#define SHUTDOWN_GRACE_MS 3000
+
+struct backend {
+    struct xen_host host;
+    GHashTable *devices;        /* "domid/devid" -> struct xen_device */
+    char *claim;                /* /local/domain/<self>/libxl/xen-9pfs */
+};
+
+/* ---- the libxl claim (drop-in for type=xen_9pfsd) ---- */
+
+static bool process_named(pid_t pid, const char *name)
+{
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool same = fgets(comm, sizeof(comm), f) && strncmp(comm, name, strlen(name)) == 0 &&
+                (comm[strlen(name)] == '\n' || comm[strlen(name)] == '\0');
+    fclose(f);
+    return same;
+}
+
+static bool xen_9pfsd_running(void)
+{
+    GDir *proc = g_dir_open("/proc", 0, NULL);
+    bool found = false;
+    const char *name;
+    while (proc && !found && (name = g_dir_read_name(proc))) {
+        char *end;
+        long pid = strtol(name, &end, 10);
+        if (!*end && pid > 0)
+            found = process_named(pid, "xen-9pfsd");
+    }
+    if (proc)
+        g_dir_close(proc);
+    return found;
+}
+
+/*
+ * libxl starts xen-9pfsd unless <backend domain>/libxl/xen-9pfs/state
+ * exists; xen-9pfsd itself refuses to run when it does.  We write it too,
+ * with our pid, so a stale claim (a crashed daemon) can be told from a
+ * live one.
+ */
+static bool claim_backend(struct backend *be)
+{
+    struct xs_handle *xs = be->host.xs;
+    char *state_path = g_strdup_printf("%s/state", be->claim);
+    char *pid_path = g_strdup_printf("%s/xen9pd-pid", be->claim);
+    bool ok = false;
+    for (int attempt = 0; attempt < 16; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        unsigned int len;
+        char *state = xs_read(xs, t, state_path, &len);
+        char *pid = xs_read(xs, t, pid_path, &len);
+        const char *refusal = NULL;
+        if (state) {
+            long other = pid ? strtol(pid, NULL, 10) : 0;
+            if (other > 0 && other != getpid() && process_named(other, "xen9pd"))
+                refusal = "another xen9pd";
+            else if (!pid && xen_9pfsd_running())
+                refusal = "xen-9pfsd";
+        }
+        free(state);
+        free(pid);
+        if (refusal) {
+            xs_transaction_end(xs, t, true);
+            g_printerr("xen9pd: %s already serves 9pfs devices (%s exists)\n", refusal,
+                       state_path);
+            g_warning("%s already serves 9pfs devices (%s exists)", refusal, state_path);
+            break;
+        }
+        char mypid[16];
+        snprintf(mypid, sizeof(mypid), "%d", (int)getpid());
+        xs_write(xs, t, state_path, "running", strlen("running"));
+        xs_write(xs, t, pid_path, mypid, strlen(mypid));
+        if (xs_transaction_end(xs, t, false)) {
+            ok = true;
+            break;
+        }
+        if (errno != EAGAIN) {
+            g_printerr("xen9pd: cannot write %s: %s\n", state_path, g_strerror(errno));
+            break;
+        }
+    }
+    g_free(state_path);
+    g_free(pid_path);
+    return ok;
+}
+
+/* ---- devices ---- */
+
+static char *device_key(unsigned domid, unsigned devid)
+{
+    return g_strdup_printf("%u/%u", domid, devid);
+}
+
+static bool parse_id(const char *s, unsigned long max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static void drop_device(struct backend *be, struct xen_device *d)
+{
+    char *key = device_key(d->domid, d->devid);
+    d->gone = true;
+    g_message("device %s: removed", d->label);
+    g_hash_table_remove(be->devices, key);      /* frees it */
+    g_free(key);
+}
+
+static bool node_exists(struct backend *be, const char *path)
+{
+    char *v = xstore_read(be->host.xs, path);
+    g_free(v);
+    return v != NULL;
+}
+
+/* One device's directory changed (or appeared, or vanished). */
+static void device_changed(struct backend *be, unsigned domid, unsigned devid)
+{
+    char *key = device_key(domid, devid);
+    struct xen_device *d = g_hash_table_lookup(be->devices, key);
+    char *path = g_strdup_printf("%s/%s", be->host.root, key);
+    bool exists = node_exists(be, path);
+    g_free(path);
+    if (!exists) {
+        if (d)
+            drop_device(be, d);
+    } else {
+        if (!d) {
+            d = xen_device_new(&be->host, domid, devid);
+            g_hash_table_insert(be->devices, g_strdup(key), d);
+            g_message("device %s: found", d->label);
+        }
+        xen_device_update(d);
+    }
+    g_free(key);
+}
+
+/* Lists backend/xen_9pfs/<domid>/<devid> and reconciles every device. */
+static void rescan(struct backend *be)
+{
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    char **domains = xstore_directory(be->host.xs, be->host.root);
+    for (char **dom = domains; dom && *dom; dom++) {
+        unsigned domid, devid;
+        if (!parse_id(*dom, UINT16_MAX, &domid))
+            continue;
+        char *dompath = g_strdup_printf("%s/%s", be->host.root, *dom);
+        char **devs = xstore_directory(be->host.xs, dompath);
+        for (char **dev = devs; dev && *dev; dev++) {
+            if (!parse_id(*dev, UINT32_MAX, &devid))
+                continue;
+            g_hash_table_add(seen, device_key(domid, devid));
+            device_changed(be, domid, devid);
+        }
+        g_strfreev(devs);
+        g_free(dompath);
+    }
+    g_strfreev(domains);
+    GHashTableIter it;
+    gpointer key, value;
+    GPtrArray *vanished = g_ptr_array_new();
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        if (!g_hash_table_contains(seen, key))
+            g_ptr_array_add(vanished, value);
+    }
+    for (guint i = 0; i < vanished->len; i++)
+        drop_device(be, vanished->pdata[i]);
+    g_ptr_array_free(vanished, TRUE);
+    g_hash_table_destroy(seen);
+}
+
+static void backend_event(struct backend *be, const char *path)
+{
+    size_t rootlen = strlen(be->host.root);
+    if (strncmp(path, be->host.root, rootlen) != 0 || (path[rootlen] && path[rootlen] != '/'))
+        return;
+    const char *rest = path[rootlen] ? path + rootlen + 1 : "";
+    char **parts = g_strsplit(rest, "/", 3);
+    unsigned domid, devid;
+    if (parts[0] && parts[1] && parse_id(parts[0], UINT16_MAX, &domid) &&
+        parse_id(parts[1], UINT32_MAX, &devid))
+        device_changed(be, domid, devid);
+    else
+        rescan(be);
+    g_strfreev(parts);
+}
+
+static void frontend_event(struct backend *be, const char *token)
+{
+    unsigned domid, devid;
+    if (sscanf(token, "fe:%u:%u", &domid, &devid) != 2)
+        return;
+    char *key = device_key(domid, devid);
+    struct xen_device *d = g_hash_table_lookup(be->devices, key);
+    g_free(key);
+    if (d)
+        xen_device_update(d);
+}
+
+static void domains_released(struct backend *be)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct xen_device *d = value;
+        if (!xs_is_domain_introduced(be->host.xs, d->domid))
+            xen_device_domain_gone(d);
+    }
+}
+
+static void handle_watches(struct backend *be)
+{
+    char **event;
+    while ((event = xs_check_watch(be->host.xs))) {
+        const char *path = event[XS_WATCH_PATH], *token = event[XS_WATCH_TOKEN];
+        if (strcmp(token, "backend") == 0)
+            backend_event(be, path);
+        else if (strcmp(token, "release") == 0)
+            domains_released(be);
+        else if (g_str_has_prefix(token, "fe:"))
+            frontend_event(be, token);
+        free(event);
+    }
+}
+
+static void check_failures(struct backend *be)
+{
+    uint64_t v;
+    if (read(be->host.fail_fd, &v, sizeof(v)) < 0)
+        return;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        xen_device_check_failure(value);
+}
+
+/* ---- control: `xen9p list` ---- */
+
+static gint by_id(gconstpointer a, gconstpointer b)
+{
+    const struct xen_device *x = *(struct xen_device *const *)a, *y = *(struct xen_device *const *)b;
+    return x->domid != y->domid ? (x->domid > y->domid) - (x->domid < y->domid)
+                                : (x->devid > y->devid) - (x->devid < y->devid);
+}
+
+static void control_command(const char *command, GString *out, void *ctx)
+{
+    struct backend *be = ctx;
+    if (strcmp(command, "list") != 0) {
+        g_string_append_printf(out, "error\tunknown command \"%s\" (list)\n", command);
+        return;
+    }
+    GPtrArray *sorted = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        g_ptr_array_add(sorted, value);
+    g_ptr_array_sort(sorted, by_id);
+    unsigned pages = 0, channels = 0;
+    uint64_t open_files = 0;
+    for (guint i = 0; i < sorted->len; i++) {
+        struct xen_device *d = sorted->pdata[i];
+        struct xen_device_stats st;
+        xen_device_get_stats(d, &st);
+        pages += st.mapped_pages;
+        channels += st.event_channels;
+        open_files += st.open_files;
+        g_string_append_printf(out, "device\t%u\t%u\t%s\t%s\t%u\t%" G_GUINT64_FORMAT "\t%"
+                               G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT
+                               "\t%s\t%s\n",
+                               d->domid, d->devid, d->tag ? d->tag : "",
+                               xen_device_phase_name(d->phase), d->nrings, st.inflight,
+                               st.requests, st.bytes_in, st.bytes_out, d->path ? d->path : "",
+                               d->error ? d->error : "");
+    }
+    g_string_append_printf(out, "daemon\tpid=%d\tdevices=%u\tmapped_pages=%u\tevent_channels=%u"
+                           "\topen_files=%" G_GUINT64_FORMAT "\n",
+                           (int)getpid(), sorted->len, pages, channels, open_files);
+    g_ptr_array_free(sorted, TRUE);
+}
+
+/* ---- the loop ---- */
+
+static void device_destroy(gpointer p)
+{
+    xen_device_free(p);
+}
+
+static unsigned own_domid(struct xs_handle *xs)
+{
+    /* A driver domain serves from its own xenstore home; dom0 has no "domid" key. */
+    unsigned long id = 0;
+    xstore_read_uint(xs, "domid", UINT16_MAX, &id);
+    return id;
+}
+
+/* Lets frontends see Closing and answer Closed before we go. */
+static void drain_shutdown(struct backend *be)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        xen_device_shutdown(value);
+    gint64 deadline = g_get_monotonic_time() + SHUTDOWN_GRACE_MS * 1000;
+    for (;;) {
+        bool waiting = false;
+        g_hash_table_iter_init(&it, be->devices);
+        while (g_hash_table_iter_next(&it, NULL, &value))
+            waiting |= ((struct xen_device *)value)->phase == DEV_CLOSING;
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        if (!waiting || left <= 0)
+            break;
+        struct pollfd p = { .fd = xs_fileno(be->host.xs), .events = POLLIN };
+        if (poll(&p, 1, left) > 0)
+            handle_watches(be);
+    }
+}
+
+int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
+{
+    struct backend be = { 0 };
+    int rc = 1;
+    struct control *control = NULL;
+    GError *error = NULL;
+
+    be.host.xs = xs_open(0);
+    if (!be.host.xs) {
+        g_printerr("xen9pd: cannot connect to xenstore: %s (is xenstored running?)\n",
+                   g_strerror(errno));
+        return 1;
+    }
+    be.host.self = own_domid(be.host.xs);
+    be.host.root = g_strdup_printf("/local/domain/%u/backend/" BACKEND_KIND, be.host.self);
+    be.claim = g_strdup_printf("/local/domain/%u/libxl/xen-9pfs", be.host.self);
+    be.host.xgt = xengnttab_open(NULL, 0);
+    if (!be.host.xgt) {
+        g_printerr("xen9pd: cannot open the grant table device: %s (is xen-gntdev loaded?)\n",
+                   g_strerror(errno));
+        goto out;
+    }
+    be.host.fail_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    be.devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, device_destroy);
+    if (!claim_backend(&be))
+        goto out;
+    control = control_open(opts->control_path, control_command, &be, &error);
+    if (!control) {
+        g_printerr("xen9pd: %s\n", error->message);
+        g_error_free(error);
+        goto out_claim;
+    }
+    if (!xs_watch(be.host.xs, be.host.root, "backend") ||
+        !xs_watch(be.host.xs, "@releaseDomain", "release")) {
+        g_printerr("xen9pd: cannot watch xenstore: %s\n", g_strerror(errno));
+        goto out_claim;
+    }
+    g_message("serving 9pfs devices under %s", be.host.root);
+    if (daemon_ready(opts->foreground, opts->pid_file) < 0)
+        goto out_claim;
+    rescan(&be);
+
+    for (;;) {
+        struct pollfd p[4] = {
+            { .fd = stop_fd, .events = POLLIN },
+            { .fd = xs_fileno(be.host.xs), .events = POLLIN },
+            { .fd = be.host.fail_fd, .events = POLLIN },
+            { .fd = control_fd(control), .events = POLLIN },
+        };
+        if (poll(p, 4, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            g_warning("poll: %s", g_strerror(errno));
+            break;
+        }
+        if (p[0].revents)
+            break;
+        if (p[2].revents)
+            check_failures(&be);
+        if (p[1].revents)
+            handle_watches(&be);
+        if (p[3].revents)
+            control_serve(control);
+    }
+    g_message("stopping: closing every device");
+    drain_shutdown(&be);
+    rc = 0;
+out_claim:
+    xs_rm(be.host.xs, XBT_NULL, be.claim);
+out:
+    control_close(control);
+    if (be.devices)
+        g_hash_table_destroy(be.devices);
+    if (be.host.xgt)
+        xengnttab_close(be.host.xgt);
+    if (be.host.fail_fd > 0)
+        close(be.host.fail_fd);
+    xs_close(be.host.xs);
+    g_free(be.host.root);
+    g_free(be.claim);
+    return rc;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The Xen 9pfs backend: the daemon's main loop in Xen mode. */
+#ifndef XEN9P_XEN_BACKEND_H
+#define XEN9P_XEN_BACKEND_H
+
+#include <stdbool.h>
+
+#define XEN9P_CONTROL_DEFAULT "/run/xen9pd/control.sock"
+
+struct xen_backend_options {
+    const char *control_path;
+    bool foreground;
+    const char *pid_file;
+};
+
+/* Serves every 9pfs device in xenstore until `stop_fd` is readable. Exit code. */
+int xen_backend_run(const struct xen_backend_options *opts, int stop_fd);
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One data ring of a Xen 9pfs device: its mapped pages, its event channel
+ * and the thread that is both its only reader (framing requests out of
+ * "out") and its only writer (publishing whole replies into "in").
+ */
+#ifndef XEN9P_XEN_RING_H
+#define XEN9P_XEN_RING_H
+
+#include <stdint.h>
+
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xen/grant_table.h>
+
+struct p9_reply;
+struct p9_session;
+struct xen_ring;
+
+struct xen_ring_stats {
+    uint64_t requests, replies;
+    uint64_t bytes_in, bytes_out;
+    unsigned mapped_pages;
+    unsigned order;
+};
+
+/*
+ * Maps ring `index` of domain `domid`: the interface page `ref`, then the
+ * 2^order data pages it lists (order checked against 1..max_order), and
+ * binds the frontend's event channel `port`.  On failure returns NULL,
+ * *error says why (g_free), and nothing stays mapped or bound.
+ */
+struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned index,
+                              grant_ref_t ref, evtchn_port_t port, unsigned max_order,
+                              char **error);
+
+/* Bytes of one direction: the largest message this ring can carry. */
+uint32_t xen_ring_capacity(const struct xen_ring *r);
+
+/*
+ * Starts the ring's thread serving `session`; it scans the ring at once.
+ * A guest breaking the protocol calls fail(ctx, reason) from that thread
+ * (once) and the thread stops touching the ring.
+ */
+void xen_ring_start(struct xen_ring *r, struct p9_session *session,
+                    void (*fail)(void *ctx, const char *why), void *ctx);
+
+/* Queues a whole reply for publication (any thread). */
+void xen_ring_send(struct xen_ring *r, struct p9_reply *reply);
+/* Makes the thread look at the ring again (the session can take requests). */
+void xen_ring_kick(struct xen_ring *r);
+
+/* Stops the thread; the ring is not touched afterwards. */
+void xen_ring_stop(struct xen_ring *r);
+/* Unmaps every page, unbinds the channel, frees (after xen_ring_stop). */
+void xen_ring_unmap(struct xen_ring *r);
+
+void xen_ring_get_stats(const struct xen_ring *r, struct xen_ring_stats *out);
+
+#endif

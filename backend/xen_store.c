@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* libxenstore conveniences (see xen_store.h). */
+#include "config.h"
+
+#include "backend/xen_store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+char *xstore_read(struct xs_handle *xs, const char *path)
+{
+    unsigned int len;
+    char *v = xs_read(xs, XBT_NULL, path, &len);
+    if (!v)
+        return NULL;
+    char *copy = g_strndup(v, len);
+    free(v);
+    return copy;
+}
+
+bool xstore_read_uint(struct xs_handle *xs, const char *path, unsigned long max,
+                      unsigned long *out)
+{
+    char *v = xstore_read(xs, path);
+    if (!v)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    bool ok = *v >= '0' && *v <= '9' && *end == '\0' && errno == 0 && n <= max;
+    g_free(v);
+    if (ok)
+        *out = n;
+    return ok;
+}
+
+bool xstore_write_owned(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                        const char *value, unsigned owner, unsigned reader)
+{
+    struct xs_permissions perms[2] = {
+        { .id = owner, .perms = XS_PERM_NONE },
+        { .id = reader, .perms = XS_PERM_READ },
+    };
+    return xs_write(xs, t, path, value, strlen(value)) &&
+           xs_set_permissions(xs, t, path, perms, owner == reader ? 1 : 2);
+}
+
+char **xstore_directory(struct xs_handle *xs, const char *path)
+{
+    unsigned int n;
+    char **list = xs_directory(xs, XBT_NULL, path, &n);
+    if (!list)
+        return NULL;
+    char **copy = g_new0(char *, n + 1);
+    for (unsigned i = 0; i < n; i++)
+        copy[i] = g_strdup(list[i]);
+    free(list);
+    return copy;
+}

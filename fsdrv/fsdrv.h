@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fsdrv: the file operations of one export, beneath its root directory.
+ *
+ * Knows POSIX *at() calls, security models and quotas; knows nothing of 9P,
+ * of fids or of Xen.  Every function returns 0 (or a byte count) on success
+ * and a negative errno on failure; none of them sets errno for the caller.
+ *
+ * Paths never escape the export: every name is resolved beneath the root fd
+ * without following symlinks (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS,
+ * or a per-component O_NOFOLLOW walk where the kernel lacks openat2).
+ * Host device nodes are never opened.
+ *
+ * Thread safety: an export and its nodes may be used from many threads at
+ * once.  A struct fsdrv_file may be used by several threads at once for
+ * pread/pwrite/fsync/lock; readdir on one file is serialised internally.
+ *
+ * Created objects get exactly the mode asked for (the client already
+ * applied its own umask): the process umask does not reduce it.  A NULL
+ * `cred` leaves a created object owned by the daemon.
+ */
+#ifndef XEN9P_FSDRV_H
+#define XEN9P_FSDRV_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <fcntl.h>
+#include <time.h>
+
+struct fsdrv_export;
+struct fsdrv_node;
+struct fsdrv_file;
+
+enum fsdrv_model {
+    FSDRV_MODEL_NONE,           /* as passthrough, but ownership failures are ignored */
+    FSDRV_MODEL_PASSTHROUGH,    /* files carry the client's uid/gid and mode */
+};
+
+struct fsdrv_config {
+    enum fsdrv_model model;
+    bool readonly;              /* every modification fails with -EROFS */
+    bool no_openat2;            /* force the per-component walk (kernels < 5.6 take it anyway) */
+    /* Quotas, 0 = unlimited (the xenstore keys of xen-9pfsd). */
+    uint64_t max_files;         /* files that may exist beneath the root */
+    uint64_t max_open_files;    /* struct fsdrv_file open at once */
+    uint64_t max_space;         /* bytes the export may occupy */
+    bool auto_delete;           /* make room by deleting the oldest closed files */
+};
+
+/* The requester's identity, for ownership of what it creates. */
+struct fsdrv_cred {
+    uid_t uid;
+    gid_t gid;
+};
+
+/*
+ * Cancellation of a blocking call.  The server sets `requested` and then
+ * signals the worker thread (a handler without SA_RESTART), so a blocked
+ * syscall returns EINTR.  fsdrv retries a call interrupted by EINTR unless
+ * `requested` is set, in which case it returns -EINTR.  NULL means "not
+ * cancellable".
+ */
+struct fsdrv_cancel {
+    atomic_bool requested;
+};
+
+/* ---- export ---------------------------------------------------------- */
+
+/* Opens `dir` (absolute, must be a directory) as an export. */
+int fsdrv_export_open(const char *dir, const struct fsdrv_config *cfg,
+                      struct fsdrv_export **out);
+/* Every file must be closed first; nodes do not refer to the export. */
+void fsdrv_export_close(struct fsdrv_export *exp);
+const struct fsdrv_config *fsdrv_export_config(const struct fsdrv_export *exp);
+/* Whether names are resolved with openat2 (else the per-component walk). */
+bool fsdrv_export_uses_openat2(const struct fsdrv_export *exp);
+
+/*
+ * A 64-bit identity unique across every host filesystem mounted beneath the
+ * export (device + inode remapped), stable for the export's lifetime.
+ */
+uint64_t fsdrv_file_id(struct fsdrv_export *exp, dev_t dev, ino_t ino);
+/*
+ * Changes whenever the file's data or size changes (mtime and size), and
+ * only then: Linux compares qid.version to tell inodes apart with
+ * cache=loose, so a change of ctime alone (link, chmod) must not move it.
+ */
+uint32_t fsdrv_file_version(const struct stat *st);
+
+/* Counters for the administration tools. */
+struct fsdrv_usage {
+    uint64_t open_files;
+    uint64_t files;             /* only tracked when a file quota is set */
+    uint64_t space;             /* only tracked when a space quota is set */
+};
+void fsdrv_export_usage(struct fsdrv_export *exp, struct fsdrv_usage *out);
+
+/* ---- nodes: a name beneath the root, not an open file ---------------- */
+
+/* Nodes are immutable and reference counted. */
+struct fsdrv_node *fsdrv_root(struct fsdrv_export *exp);
+struct fsdrv_node *fsdrv_node_ref(struct fsdrv_node *node);
+void fsdrv_node_unref(struct fsdrv_node *node);
+bool fsdrv_node_is_root(const struct fsdrv_node *node);
+/* Relative path from the root ("" for the root), for logs and traces. */
+const char *fsdrv_node_path(const struct fsdrv_node *node);
+
+/*
+ * Checks that `name` is one path component a client may use: not empty, no
+ * '/', not "." and (unless allow_dotdot) not "..", no NUL, at most NAME_MAX.
+ */
+bool fsdrv_name_valid(const char *name, bool allow_dotdot);
+
+/* The directory holding `node`, and its last component (root: root, "."). */
+struct fsdrv_node *fsdrv_node_parent(const struct fsdrv_node *node);
+const char *fsdrv_node_name(const struct fsdrv_node *node);
+
+/*
+ * The node `name` inside `dir`, without touching the filesystem (for
+ * renames: the server computes the old and new nodes to fix up its fids).
+ * `name` must satisfy fsdrv_name_valid(name, false); else NULL.
+ */
+struct fsdrv_node *fsdrv_child(const struct fsdrv_node *dir, const char *name);
+
+/*
+ * After `from` was renamed to `to`: if `node` is `from` or lies beneath
+ * it, returns the node at its new place (a new reference); else NULL.
+ */
+struct fsdrv_node *fsdrv_node_rebase(const struct fsdrv_node *node,
+                                     const struct fsdrv_node *from,
+                                     const struct fsdrv_node *to);
+
+/*
+ * One step of a walk: ".." of the root is the root.  The result is
+ * lstat()ed (a symlink is returned as itself, never followed) and must
+ * exist.  -ENOTDIR when `dir` is not a directory.
+ */
+int fsdrv_walk(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+               const char *name, struct fsdrv_node **out, struct stat *st);
+
+/* lstat of the node, or fstat of `file` when not NULL. */
+int fsdrv_getattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                  struct fsdrv_file *file, struct stat *st);
+
+enum {
+    FSDRV_SET_MODE      = 1 << 0,
+    FSDRV_SET_UID       = 1 << 1,
+    FSDRV_SET_GID       = 1 << 2,
+    FSDRV_SET_SIZE      = 1 << 3,
+    FSDRV_SET_ATIME     = 1 << 4,  /* to the current time ... */
+    FSDRV_SET_MTIME     = 1 << 5,
+    FSDRV_SET_ATIME_SET = 1 << 6,  /* ... or to the given time */
+    FSDRV_SET_MTIME_SET = 1 << 7,
+    FSDRV_SET_CTIME     = 1 << 8,  /* touch ctime only */
+};
+struct fsdrv_setattr {
+    unsigned valid;
+    mode_t mode;                /* permission bits (07777) only */
+    uid_t uid;
+    gid_t gid;
+    off_t size;
+    struct timespec atime, mtime;
+};
+/* Uses `file` (ftruncate, fchmod...) when not NULL: works after unlink. */
+int fsdrv_setattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                  struct fsdrv_file *file, const struct fsdrv_setattr *sa);
+
+/* ---- open files ------------------------------------------------------ */
+
+/*
+ * Opens an existing node.  `flags` are host O_* flags; O_CREAT, O_EXCL,
+ * O_NOCTTY and O_ASYNC are ignored, O_NOFOLLOW|O_CLOEXEC are added.
+ * Device nodes: -ENXIO (never opened).  Sockets: -ENXIO.  A FIFO open may
+ * block until a peer opens it: cancellable.
+ */
+int fsdrv_open(struct fsdrv_export *exp, const struct fsdrv_node *node, int flags,
+               struct fsdrv_cancel *cancel, struct fsdrv_file **out);
+/* Creates `name` in `dir` (O_CREAT|O_EXCL implied) and opens it. */
+int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                 const char *name, int flags, mode_t mode,
+                 const struct fsdrv_cred *cred, struct fsdrv_node **node_out,
+                 struct fsdrv_file **file_out, struct stat *st);
+void fsdrv_close(struct fsdrv_file *file);
+bool fsdrv_file_is_dir(const struct fsdrv_file *file);
+
+ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offset,
+                    struct fsdrv_cancel *cancel);
+ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
+                     off_t offset, struct fsdrv_cancel *cancel);
+int fsdrv_fsync(struct fsdrv_file *file, bool datasync);
+
+/*
+ * POSIX record locks owned by the open file (F_OFD_SETLK / F_OFD_GETLK):
+ * `cmd` is F_SETLK or F_GETLK, never blocking.  -EAGAIN on conflict.
+ */
+int fsdrv_lock(struct fsdrv_file *file, int cmd, struct flock *fl);
+
+/*
+ * Reads directory entries starting at `offset` (0, or a `next` value
+ * returned earlier).  For each entry calls emit(); when emit() returns
+ * false the entry was not taken and reading stops: the next call with the
+ * last accepted entry's `next` returns it again.  Returns the number of
+ * entries accepted, or -errno.  "." and ".." are included; ".." of the
+ * root reports the root's own inode.
+ */
+struct fsdrv_dirent {
+    const char *name;
+    uint64_t ino;               /* host inode (use fsdrv_file_id with dir_dev) */
+    dev_t dir_dev;
+    unsigned char type;         /* DT_* */
+    uint64_t next;              /* offset of the entry after this one */
+};
+typedef bool (*fsdrv_dirent_fn)(const struct fsdrv_dirent *ent, void *opaque);
+int fsdrv_readdir(struct fsdrv_export *exp, struct fsdrv_file *dir, uint64_t offset,
+                  fsdrv_dirent_fn emit, void *opaque);
+
+/* ---- namespace operations -------------------------------------------- */
+
+int fsdrv_mkdir(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                const char *name, mode_t mode, const struct fsdrv_cred *cred,
+                struct stat *st);
+int fsdrv_symlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                  const char *name, const char *target,
+                  const struct fsdrv_cred *cred, struct stat *st);
+/* `mode` carries the type (S_IFIFO, S_IFSOCK, S_IFREG, S_IFCHR, S_IFBLK). */
+int fsdrv_mknod(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                const char *name, mode_t mode, dev_t rdev,
+                const struct fsdrv_cred *cred, struct stat *st);
+/* Hard link: `target` gets the new name `name` in `dir`. */
+int fsdrv_link(struct fsdrv_export *exp, const struct fsdrv_node *target,
+               const struct fsdrv_node *dir, const char *name);
+/* Copies at most `cap` bytes of the target (not NUL terminated). */
+ssize_t fsdrv_readlink(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                       char *buf, size_t cap);
+int fsdrv_rename(struct fsdrv_export *exp, const struct fsdrv_node *olddir,
+                 const char *oldname, const struct fsdrv_node *newdir,
+                 const char *newname);
+/* `flags`: 0 or AT_REMOVEDIR. */
+int fsdrv_unlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                 const char *name, int flags);
+/* Unlinks the node itself (rmdir for a directory); the root: -EBUSY. */
+int fsdrv_remove(struct fsdrv_export *exp, const struct fsdrv_node *node);
+int fsdrv_statfs(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                 struct statfs *st);
+
+/* ---- extended attributes (never following a symlink) ----------------- */
+
+/* cap 0: returns the size only.  -ERANGE when cap is too small. */
+ssize_t fsdrv_getxattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                       const char *name, void *buf, size_t cap);
+ssize_t fsdrv_listxattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                        char *buf, size_t cap);
+/* `flags`: 0, XATTR_CREATE or XATTR_REPLACE. */
+int fsdrv_setxattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                   const char *name, const void *value, size_t size, int flags);
+int fsdrv_removexattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                      const char *name);
+
+#endif

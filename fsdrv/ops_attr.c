@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* getattr, setattr, statfs. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "fsdrv/internal.h"
+#include "fsdrv/quota.h"
+
+int fsdrv_stat_at(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                  const struct fsdrv_at *at, struct stat *st)
+{
+    if (FSDRV_NOINTR(fstatat(at->dirfd, at->name, st, AT_SYMLINK_NOFOLLOW)) < 0)
+        return -errno;
+    if (exp->model->fixup_stat) {
+        struct fsdrv_obj obj = { node, -1, at->dirfd, at->name };
+        exp->model->fixup_stat(exp, &obj, st);
+    }
+    return 0;
+}
+
+int fsdrv_getattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                  struct fsdrv_file *file, struct stat *st)
+{
+    if (file) {
+        if (FSDRV_NOINTR(fstat(file->fd, st)) < 0)
+            return -errno;
+        if (exp->model->fixup_stat) {
+            struct fsdrv_obj obj = { node, file->fd, -1, NULL };
+            exp->model->fixup_stat(exp, &obj, st);
+        }
+        return 0;
+    }
+    struct fsdrv_at at;
+    int err = fsdrv_at_node(exp, node, &at);
+    if (err)
+        return err;
+    err = fsdrv_stat_at(exp, node, &at, st);
+    fsdrv_at_release(&at);
+    return err;
+}
+
+/* ftruncate on `fd`, keeping the space quota's count of `before`'s inode. */
+static int truncate_counted(struct fsdrv_export *exp, int fd, const struct stat *before,
+                            off_t size)
+{
+    if (FSDRV_NOINTR(ftruncate(fd, size)) < 0)
+        return -errno;
+    struct stat after;
+    /* An unlinked file no longer counts (its blocks left with its last name). */
+    if (fsdrv_quota_tracks_space(exp) && before->st_nlink > 0 &&
+        FSDRV_NOINTR(fstat(fd, &after)) == 0)
+        fsdrv_quota_space_changed(exp, ((int64_t)after.st_blocks - before->st_blocks) * 512);
+    return 0;
+}
+
+/* Reopens the inode behind `fd` for writing (its own access mode may not allow it). */
+static int reopen_for_write(int fd)
+{
+    char proc[FSDRV_PROC_PATH_MAX];
+    fsdrv_proc_path(proc, fd, NULL);
+    int wfd = FSDRV_NOINTR(open(proc, O_WRONLY | O_CLOEXEC));
+    return wfd < 0 ? -errno : wfd;
+}
+
+static int truncate_file(struct fsdrv_export *exp, struct fsdrv_file *file, off_t size)
+{
+    if (!S_ISREG(file->type))
+        return -EINVAL;
+    int fd = file->fd, wfd = -1;
+    if ((file->flags & O_ACCMODE) == O_RDONLY) {
+        wfd = reopen_for_write(file->fd);
+        if (wfd < 0)
+            return wfd;
+        fd = wfd;
+    }
+    /* Serialised with this file's writes so their space accounting stays exact. */
+    g_mutex_lock(&file->lock);
+    struct stat before;
+    int err = FSDRV_NOINTR(fstat(fd, &before)) < 0 ? -errno
+                                                   : truncate_counted(exp, fd, &before, size);
+    g_mutex_unlock(&file->lock);
+    if (wfd >= 0)
+        close(wfd);
+    return err;
+}
+
+/* By name: only a regular file is ever opened (never a device or a FIFO). */
+static int truncate_at(struct fsdrv_export *exp, const struct fsdrv_at *at, off_t size)
+{
+    int pfd = fsdrv_at_open_path(at);
+    if (pfd < 0)
+        return pfd;
+    struct stat before;
+    int err = 0;
+    if (FSDRV_NOINTR(fstat(pfd, &before)) < 0)
+        err = -errno;
+    else if (!S_ISREG(before.st_mode))
+        err = -EINVAL;
+    else {
+        int wfd = reopen_for_write(pfd);
+        if (wfd < 0)
+            err = wfd;
+        else {
+            err = truncate_counted(exp, wfd, &before, size);
+            close(wfd);
+        }
+    }
+    close(pfd);
+    return err;
+}
+
+static bool nsec_valid(long nsec)
+{
+    return nsec >= 0 && nsec < 1000000000L;
+}
+
+static int set_times(const struct fsdrv_setattr *sa, const struct fsdrv_obj *obj)
+{
+    const struct timespec now = { 0, UTIME_NOW }, omit = { 0, UTIME_OMIT };
+    struct timespec ts[2];
+    unsigned v = sa->valid;
+
+    if ((v & FSDRV_SET_ATIME_SET && !nsec_valid(sa->atime.tv_nsec)) ||
+        (v & FSDRV_SET_MTIME_SET && !nsec_valid(sa->mtime.tv_nsec)))
+        return -EINVAL;
+    ts[0] = v & FSDRV_SET_ATIME_SET ? sa->atime : v & FSDRV_SET_ATIME ? now : omit;
+    ts[1] = v & FSDRV_SET_MTIME_SET ? sa->mtime : v & FSDRV_SET_MTIME ? now : omit;
+    int r = obj->fd >= 0 ? FSDRV_NOINTR(futimens(obj->fd, ts))
+                         : FSDRV_NOINTR(utimensat(obj->dirfd, obj->name, ts,
+                                                  AT_SYMLINK_NOFOLLOW));
+    return r < 0 ? -errno : 0;
+}
+
+/* chown(-1, -1) changes nothing but ctime. */
+static int touch_ctime(const struct fsdrv_obj *obj)
+{
+    int r = obj->fd >= 0 ? FSDRV_NOINTR(fchown(obj->fd, (uid_t)-1, (gid_t)-1))
+                         : FSDRV_NOINTR(fchownat(obj->dirfd, obj->name, (uid_t)-1,
+                                                 (gid_t)-1, AT_SYMLINK_NOFOLLOW));
+    return r < 0 ? -errno : 0;
+}
+
+int fsdrv_setattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                  struct fsdrv_file *file, const struct fsdrv_setattr *sa)
+{
+    if (!sa)
+        return -EINVAL;
+    const unsigned v = sa->valid;
+    const unsigned times = FSDRV_SET_ATIME | FSDRV_SET_MTIME |
+                           FSDRV_SET_ATIME_SET | FSDRV_SET_MTIME_SET;
+    if (!v)
+        return 0;
+    if (exp->cfg.readonly)
+        return -EROFS;
+    if (v & FSDRV_SET_SIZE && sa->size < 0)
+        return -EINVAL;
+
+    struct fsdrv_at at = { .dirfd = -1 };
+    struct fsdrv_obj obj = { .node = node, .fd = -1, .dirfd = -1 };
+    int err = 0;
+    if (file)
+        obj.fd = file->fd;
+    else {
+        err = fsdrv_at_node(exp, node, &at);
+        if (err)
+            return err;
+        obj.dirfd = at.dirfd;
+        obj.name = at.name;
+    }
+
+    /*
+     * Size first (it moves mtime), owner before mode (a chown clears the
+     * set-id bits the mode may ask for), explicit times last.
+     */
+    if (v & FSDRV_SET_SIZE)
+        err = file ? truncate_file(exp, file, sa->size) : truncate_at(exp, &at, sa->size);
+    if (!err && v & (FSDRV_SET_UID | FSDRV_SET_GID))
+        err = exp->model->chown(exp, &obj, v & FSDRV_SET_UID ? sa->uid : (uid_t)-1,
+                                v & FSDRV_SET_GID ? sa->gid : (gid_t)-1);
+    if (!err && v & FSDRV_SET_MODE)
+        err = exp->model->chmod(exp, &obj, sa->mode & 07777);
+    if (!err && v & times)
+        err = set_times(sa, &obj);
+    if (!err && v == FSDRV_SET_CTIME)
+        err = touch_ctime(&obj);
+
+    fsdrv_at_release(&at);
+    return err;
+}
+
+int fsdrv_statfs(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                 struct statfs *st)
+{
+    struct fsdrv_at at;
+    int err = fsdrv_at_node(exp, node, &at);
+    if (err)
+        return err;
+    int fd = fsdrv_at_open_path(&at);
+    fsdrv_at_release(&at);
+    if (fd < 0)
+        return fd;
+    err = FSDRV_NOINTR(fstatfs(fd, st)) < 0 ? -errno : 0;
+    close(fd);
+    return err;
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Walk and the operations that change names: mkdir, symlink, mknod, link,
+ * rename, unlink, remove; and readlink.  Each opens the directory beneath
+ * the root and acts on one name in it, never following a symlink.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsdrv/internal.h"
+#include "fsdrv/quota.h"
+
+/* A name a client may create: -EINVAL for the model's hidden names. */
+static int check_new_name(struct fsdrv_export *exp, const char *name)
+{
+    int err = fsdrv_name_check(name, false);
+    if (!err && fsdrv_name_hidden(exp, name))
+        err = -EINVAL;
+    return err;
+}
+
+/* A name a client may refer to: -ENOENT for the model's hidden names. */
+static int check_old_name(struct fsdrv_export *exp, const char *name)
+{
+    int err = fsdrv_name_check(name, false);
+    if (!err && fsdrv_name_hidden(exp, name))
+        err = -ENOENT;
+    return err;
+}
+
+int fsdrv_walk(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+               const char *name, struct fsdrv_node **out, struct stat *st)
+{
+    int err = fsdrv_name_check(name, true);
+    if (err)
+        return err;
+    struct stat local;
+    if (!st)
+        st = &local;
+
+    struct fsdrv_at at;
+    if (!strcmp(name, "..")) {
+        /* By name, not through the host's "..": the root is its own parent. */
+        int fd;
+        bool owned;
+        err = fsdrv_resolve_dir(exp, dir->path, dir->len, &fd, &owned);
+        if (err)
+            return err;
+        if (owned)
+            close(fd);
+        struct fsdrv_node *parent = fsdrv_node_parent(dir);
+        err = fsdrv_at_node(exp, parent, &at);
+        if (!err) {
+            err = fsdrv_stat_at(exp, parent, &at, st);
+            fsdrv_at_release(&at);
+        }
+        if (err)
+            fsdrv_node_unref(parent);
+        else
+            *out = parent;
+        return err;
+    }
+
+    if (fsdrv_name_hidden(exp, name))
+        return -ENOENT;
+    err = fsdrv_at_child(exp, dir, name, &at);
+    if (err)
+        return err;
+    struct fsdrv_node *child = fsdrv_child(dir, name);
+    err = fsdrv_stat_at(exp, child, &at, st);
+    fsdrv_at_release(&at);
+    if (err)
+        fsdrv_node_unref(child);
+    else
+        *out = child;
+    return err;
+}
+
+/* The client's view of the object just created as `name` in `at`. */
+static int stat_new(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                    const struct fsdrv_at *at, struct stat *st)
+{
+    if (!st)
+        return 0;
+    struct fsdrv_node *node = fsdrv_child(dir, at->name);
+    int err = fsdrv_stat_at(exp, node, at, st);
+    fsdrv_node_unref(node);
+    return err;
+}
+
+int fsdrv_mkdir(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                const char *name, mode_t mode, const struct fsdrv_cred *cred,
+                struct stat *st)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    int err = check_new_name(exp, name);
+    if (err)
+        return err;
+    struct fsdrv_at at;
+    err = fsdrv_at_child(exp, dir, name, &at);
+    if (err)
+        return err;
+    err = exp->model->mkdir(exp, at.dirfd, name, mode & 07777, cred);
+    if (!err)
+        err = stat_new(exp, dir, &at, st);
+    fsdrv_at_release(&at);
+    return err;
+}
+
+/* Creates one non-directory name through `make`, within the file quota. */
+typedef int (*make_fn)(struct fsdrv_export *exp, const struct fsdrv_at *at,
+                       const void *arg);
+
+static int make_counted(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                        const char *name, make_fn make, const void *arg,
+                        struct stat *st)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    int err = check_new_name(exp, name);
+    if (err)
+        return err;
+    err = fsdrv_quota_reserve_file(exp);
+    if (err)
+        return err;
+    struct fsdrv_at at;
+    err = fsdrv_at_child(exp, dir, name, &at);
+    if (!err) {
+        err = make(exp, &at, arg);
+        if (!err) {
+            int serr = stat_new(exp, dir, &at, st);
+            fsdrv_at_release(&at);
+            return serr;
+        }
+        fsdrv_at_release(&at);
+    }
+    fsdrv_quota_release_file(exp);
+    return err;
+}
+
+struct symlink_args {
+    const char *target;
+    const struct fsdrv_cred *cred;
+};
+
+static int make_symlink(struct fsdrv_export *exp, const struct fsdrv_at *at,
+                        const void *arg)
+{
+    const struct symlink_args *a = arg;
+    return exp->model->symlink(exp, at->dirfd, at->name, a->target, a->cred);
+}
+
+int fsdrv_symlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                  const char *name, const char *target,
+                  const struct fsdrv_cred *cred, struct stat *st)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    /* The target is the client's text, stored and never followed by us. */
+    if (!target || !target[0])
+        return -ENOENT;
+    struct symlink_args a = { target, cred };
+    return make_counted(exp, dir, name, make_symlink, &a, st);
+}
+
+struct mknod_args {
+    mode_t mode;
+    dev_t rdev;
+    const struct fsdrv_cred *cred;
+};
+
+static int make_node(struct fsdrv_export *exp, const struct fsdrv_at *at, const void *arg)
+{
+    const struct mknod_args *a = arg;
+    return exp->model->mknod(exp, at->dirfd, at->name, a->mode, a->rdev, a->cred);
+}
+
+int fsdrv_mknod(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                const char *name, mode_t mode, dev_t rdev,
+                const struct fsdrv_cred *cred, struct stat *st)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    mode_t type = mode & S_IFMT;
+    if (type == 0)
+        type = S_IFREG;         /* as mknod(2) */
+    if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK &&
+        type != S_IFCHR && type != S_IFBLK)
+        return -EINVAL;
+    struct mknod_args a = { type | (mode & 07777), rdev, cred };
+    return make_counted(exp, dir, name, make_node, &a, st);
+}
+
+struct link_args {
+    const struct fsdrv_at *target;
+};
+
+static int make_link(struct fsdrv_export *exp, const struct fsdrv_at *at, const void *arg)
+{
+    const struct link_args *a = arg;
+    return exp->model->link(exp, a->target->dirfd, a->target->name, at->dirfd, at->name);
+}
+
+int fsdrv_link(struct fsdrv_export *exp, const struct fsdrv_node *target,
+               const struct fsdrv_node *dir, const char *name)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    if (fsdrv_node_is_root(target))
+        return -EPERM;          /* a directory */
+    struct fsdrv_at tat;
+    int err = fsdrv_at_node(exp, target, &tat);
+    if (err)
+        return err;
+    struct link_args a = { &tat };
+    err = make_counted(exp, dir, name, make_link, &a, NULL);
+    fsdrv_at_release(&tat);
+    return err;
+}
+
+ssize_t fsdrv_readlink(struct fsdrv_export *exp, const struct fsdrv_node *node,
+                       char *buf, size_t cap)
+{
+    if (cap == 0)
+        return -EINVAL;
+    struct fsdrv_at at;
+    int err = fsdrv_at_node(exp, node, &at);
+    if (err)
+        return err;
+    ssize_t n = exp->model->readlink(exp, at.dirfd, at.name, buf, cap);
+    fsdrv_at_release(&at);
+    return n;
+}
+
+int fsdrv_rename(struct fsdrv_export *exp, const struct fsdrv_node *olddir,
+                 const char *oldname, const struct fsdrv_node *newdir,
+                 const char *newname)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    int err = check_old_name(exp, oldname);
+    if (!err)
+        err = check_new_name(exp, newname);
+    if (err)
+        return err;
+
+    struct fsdrv_at from, to;
+    err = fsdrv_at_child(exp, olddir, oldname, &from);
+    if (err)
+        return err;
+    err = fsdrv_at_child(exp, newdir, newname, &to);
+    if (err) {
+        fsdrv_at_release(&from);
+        return err;
+    }
+    /* A non-directory the rename replaces leaves the quota. */
+    struct stat src, dst;
+    bool replaces = false;
+    if (fsdrv_quota_tracking(exp) &&
+        FSDRV_NOINTR(fstatat(to.dirfd, newname, &dst, AT_SYMLINK_NOFOLLOW)) == 0 &&
+        FSDRV_NOINTR(fstatat(from.dirfd, oldname, &src, AT_SYMLINK_NOFOLLOW)) == 0)
+        replaces = !S_ISDIR(dst.st_mode) &&
+                   (src.st_dev != dst.st_dev || src.st_ino != dst.st_ino);
+    err = exp->model->rename(exp, from.dirfd, oldname, to.dirfd, newname);
+    if (!err && replaces)
+        fsdrv_quota_removed(exp, &dst);
+    fsdrv_at_release(&to);
+    fsdrv_at_release(&from);
+    return err;
+}
+
+/* unlinkat of `at`, keeping the quota. */
+static int unlink_at(struct fsdrv_export *exp, const struct fsdrv_at *at, int flags)
+{
+    struct stat st;
+    bool counted = fsdrv_quota_tracking(exp) &&
+        FSDRV_NOINTR(fstatat(at->dirfd, at->name, &st, AT_SYMLINK_NOFOLLOW)) == 0;
+    int err = exp->model->unlink(exp, at->dirfd, at->name, flags);
+    if (!err && counted)
+        fsdrv_quota_removed(exp, &st);
+    return err;
+}
+
+int fsdrv_unlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                 const char *name, int flags)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    if (flags & ~AT_REMOVEDIR)
+        return -EINVAL;
+    int err = check_old_name(exp, name);
+    if (err)
+        return err;
+    struct fsdrv_at at;
+    err = fsdrv_at_child(exp, dir, name, &at);
+    if (err)
+        return err;
+    err = unlink_at(exp, &at, flags);
+    fsdrv_at_release(&at);
+    return err;
+}
+
+int fsdrv_remove(struct fsdrv_export *exp, const struct fsdrv_node *node)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    if (fsdrv_node_is_root(node))
+        return -EBUSY;
+    struct fsdrv_at at;
+    int err = fsdrv_at_node(exp, node, &at);
+    if (err)
+        return err;
+    struct stat st;
+    if (FSDRV_NOINTR(fstatat(at.dirfd, at.name, &st, AT_SYMLINK_NOFOLLOW)) < 0)
+        err = -errno;
+    else
+        err = unlink_at(exp, &at, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+    fsdrv_at_release(&at);
+    return err;
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Opening, creating and closing files. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fsdrv/internal.h"
+#include "fsdrv/quota.h"
+
+static bool writes(int flags)
+{
+    return (flags & O_ACCMODE) != O_RDONLY || flags & O_TRUNC;
+}
+
+static struct fsdrv_file *file_new(struct fsdrv_export *exp, int fd, int flags,
+                                   const struct stat *st, bool is_root)
+{
+    struct fsdrv_file *file = g_new0(struct fsdrv_file, 1);
+    file->exp = exp;
+    file->fd = fd;
+    file->flags = flags;
+    file->type = st->st_mode & S_IFMT;
+    file->dev = st->st_dev;
+    file->ino = st->st_ino;
+    file->is_root = is_root;
+    g_mutex_init(&file->lock);
+    /* Auto-delete must spare open files. */
+    if (S_ISREG(st->st_mode)) {
+        fsdrv_quota_file_opened(exp, st->st_dev, st->st_ino);
+        file->counted = true;
+    }
+    return file;
+}
+
+/*
+ * Reopens the inode `pfd` (O_PATH) holds with the client's flags.  The
+ * magic link cannot be swapped for something else, unlike the name.
+ */
+static int reopen(int pfd, int flags, struct fsdrv_cancel *cancel)
+{
+    char proc[FSDRV_PROC_PATH_MAX];
+    fsdrv_proc_path(proc, pfd, NULL);
+    /* A FIFO blocks here until its peer opens: cancellable. */
+    int fd = FSDRV_RETRY(cancel, open(proc, flags | O_CLOEXEC));
+    /* O_NOATIME is a hint, refused for files the daemon does not own. */
+    if (fd < 0 && errno == EPERM && flags & O_NOATIME)
+        fd = FSDRV_RETRY(cancel, open(proc, (flags & ~O_NOATIME) | O_CLOEXEC));
+    return fd < 0 ? -errno : fd;
+}
+
+int fsdrv_open(struct fsdrv_export *exp, const struct fsdrv_node *node, int flags,
+               struct fsdrv_cancel *cancel, struct fsdrv_file **out)
+{
+    flags &= FSDRV_OPEN_FLAGS_ALLOWED;
+    if (exp->cfg.readonly && writes(flags))
+        return -EROFS;
+    if (fsdrv_cancelled(cancel))
+        return -EINTR;
+
+    struct fsdrv_at at;
+    int err = fsdrv_at_node(exp, node, &at);
+    if (err)
+        return err;
+    int pfd = fsdrv_at_open_path(&at);
+    fsdrv_at_release(&at);
+    if (pfd < 0)
+        return pfd;
+
+    struct stat st;
+    int fd = -1;
+    if (FSDRV_NOINTR(fstat(pfd, &st)) < 0)
+        err = -errno;
+    else if (S_ISLNK(st.st_mode))
+        err = -ELOOP;
+    else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode))
+        err = -ENXIO;           /* host devices are never opened */
+    else if (flags & O_DIRECTORY && !S_ISDIR(st.st_mode))
+        err = -ENOTDIR;
+    else
+        err = fsdrv_quota_open_slot(exp);
+    if (err) {
+        close(pfd);
+        return err;
+    }
+
+    fd = reopen(pfd, flags, cancel);
+    close(pfd);
+    if (fd < 0) {
+        fsdrv_quota_close_slot(exp);
+        return fd;
+    }
+    if (flags & O_TRUNC && S_ISREG(st.st_mode) && fsdrv_quota_tracks_space(exp)) {
+        struct stat after;
+        if (FSDRV_NOINTR(fstat(fd, &after)) == 0)
+            fsdrv_quota_space_changed(exp, ((int64_t)after.st_blocks - st.st_blocks) * 512);
+    }
+    *out = file_new(exp, fd, flags, &st, fsdrv_node_is_root(node));
+    return 0;
+}
+
+int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                 const char *name, int flags, mode_t mode,
+                 const struct fsdrv_cred *cred, struct fsdrv_node **node_out,
+                 struct fsdrv_file **file_out, struct stat *st)
+{
+    if (exp->cfg.readonly)
+        return -EROFS;
+    int err = fsdrv_name_check(name, false);
+    if (err)
+        return err;
+    if (fsdrv_name_hidden(exp, name))
+        return -EINVAL;
+    flags = (flags & FSDRV_OPEN_FLAGS_ALLOWED & ~O_DIRECTORY) |
+            O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+
+    err = fsdrv_quota_open_slot(exp);
+    if (err)
+        return err;
+    err = fsdrv_quota_reserve_file(exp);
+    if (err) {
+        fsdrv_quota_close_slot(exp);
+        return err;
+    }
+
+    struct fsdrv_node *node = fsdrv_child(dir, name);
+    struct fsdrv_at at = { .dirfd = -1 };
+    struct stat host;
+    int fd = -1;
+    err = fsdrv_at_child(exp, dir, name, &at);
+    if (!err) {
+        fd = exp->model->create(exp, at.dirfd, name, flags, mode, cred);
+        if (fd < 0)
+            err = fd;
+        else if (FSDRV_NOINTR(fstat(fd, &host)) < 0) {
+            err = -errno;
+            close(fd);
+            unlinkat(at.dirfd, name, 0);
+        }
+    }
+    if (!err && st) {
+        *st = host;
+        if (exp->model->fixup_stat) {
+            struct fsdrv_obj obj = { node, fd, at.dirfd, name };
+            exp->model->fixup_stat(exp, &obj, st);
+        }
+    }
+    fsdrv_at_release(&at);
+    if (err) {
+        fsdrv_node_unref(node);
+        fsdrv_quota_release_file(exp);
+        fsdrv_quota_close_slot(exp);
+        return err;
+    }
+
+    struct fsdrv_file *file = file_new(exp, fd, flags & ~(O_CREAT | O_EXCL), &host, false);
+    if (file_out)
+        *file_out = file;
+    else
+        fsdrv_close(file);
+    if (node_out)
+        *node_out = node;
+    else
+        fsdrv_node_unref(node);
+    return 0;
+}
+
+void fsdrv_close(struct fsdrv_file *file)
+{
+    if (!file)
+        return;
+    if (file->counted)
+        fsdrv_quota_file_closed(file->exp, file->dev, file->ino);
+    close(file->fd);
+    fsdrv_quota_close_slot(file->exp);
+    g_mutex_clear(&file->lock);
+    g_free(file);
+}
+
+bool fsdrv_file_is_dir(const struct fsdrv_file *file)
+{
+    return S_ISDIR(file->type);
+}

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/integration/: real 9P clients against xen9pd's socket listener.
+
+# A minimal 9P2000.L client for the unix listener (diod's tools speak TCP only).
+check_PROGRAMS += tests/integration/p9probe
+tests_integration_p9probe_SOURCES = tests/integration/p9probe.c
+tests_integration_p9probe_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tests_integration_p9probe_LDADD = $(P9SERVER_LIBS)
+
+TESTS += tests/integration/test-diod.sh
+EXTRA_DIST += tests/integration/test-diod.sh

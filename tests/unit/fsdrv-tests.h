@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The groups of fsdrv tests, registered by test-fsdrv.c. */
+#ifndef XEN9P_TESTS_FSDRV_TESTS_H
+#define XEN9P_TESTS_FSDRV_TESTS_H
+
+void fsdrv_tests_basic(void);       /* fsdrv-test-basic.c: every operation */
+void fsdrv_tests_escape(void);      /* fsdrv-test-escape.c: symlinks, races, devices */
+void fsdrv_tests_blocking(void);    /* fsdrv-test-blocking.c: FIFOs, cancellation, unlinked files */
+void fsdrv_tests_limits(void);      /* fsdrv-test-limits.c: quotas, readonly, models, mounts */
+
+#endif

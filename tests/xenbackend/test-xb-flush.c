@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Tflush across rings (design.md "Tflush and cancelled requests"): Linux
+ * sends a request on ring tag % 2 and its Tflush, with the next tag, on the
+ * other ring.  A request blocked in the backend (a Tread of a FIFO whose
+ * writer never writes, a Tlopen of a FIFO with no writer) is flushed: the
+ * Rflush comes, nothing ever comes for the old tag, the trace shows the
+ * cancel.  A request that completed while its reply sits unconsumed on one
+ * ring gets its Rflush on the other ring only after the guest consumed it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/xenbackend/xb-env.h"
+
+#define T XB_TIMEOUT_MS
+
+typedef struct {
+    XbEnv *env;
+    char *share;
+    XbAgent *guest;
+} Fixture;
+
+static void setup(Fixture *f, gconstpointer data)
+{
+    bool minios = data != NULL;
+    f->env = xb_env_new();
+    f->share = xb_mkdir(f->env, "share");
+    xb_create_domain(f->env, 1);
+    xb_daemon_start(f->env, true);
+    char *spec = g_strdup_printf("tag=flush,path=%s", f->share);
+    unsigned devid = xb_attach(f->env, 1, spec);
+    g_free(spec);
+    f->guest = xb_agent_start(f->env, 1);
+    xb_agent_mount(f->guest, devid, minios);
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+    xb_agent_close(f->guest);
+    xb_env_free(f->env);
+    g_free(f->share);
+}
+
+static char *make_fifo(Fixture *f, const char *name)
+{
+    char *path = g_build_filename(f->share, name, NULL);
+    g_assert_cmpint(mkfifo(path, 0644), ==, 0);
+    return path;
+}
+
+static bool log_has(Fixture *f, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static bool log_has(Fixture *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *needle = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    char *log = xb_daemon_log(f->env);
+    bool found = strstr(log, needle) != NULL;
+    g_free(log);
+    g_free(needle);
+    return found;
+}
+
+/* "OLDTAG FLUSHTAG [FID]" from the agent. */
+static void parse_tags(const char *answer, unsigned *old, unsigned *flush, unsigned *fid)
+{
+    int n = sscanf(answer, "%u %u %u", old, flush, fid);
+    g_assert_cmpint(n, >=, 2);
+}
+
+/* After the Rflush: no reply for the old tag, ever; the session still works. */
+static void assert_nothing_late(Fixture *f, unsigned old, unsigned id)
+{
+    g_usleep(300000);
+    xb_agent_assert_clean(f->guest);
+    g_free(xb_agent_ok(f->guest, T, "stat"));
+    g_assert_true(log_has(f, "v9fs_rcancel 1/0 tag=%u id=%u ", old, id));
+    g_assert_false(log_has(f, "v9fs_reply 1/0 tag=%u id=%u ", old, id));
+    g_assert_false(log_has(f, "v9fs_rerror 1/0 tag=%u id=%u ", old, id));
+}
+
+static void flush_read(Fixture *f, unsigned rings)
+{
+    char *fifo = make_fifo(f, "fifo");
+    /* Holding both ends: the guest's open returns, its read blocks. */
+    int fd = open(fifo, O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    char *answer = xb_agent_ok(f->guest, T, "flush-read fifo");
+    unsigned old, flush, fid;
+    parse_tags(answer, &old, &flush, &fid);
+    g_assert_cmpuint(old % rings, ==, 0);
+    g_assert_cmpuint(flush % rings, ==, 1 % rings);
+    g_assert_true(log_has(f, "v9fs_req 1/0 tag=%u id=108 Tflush oldtag=%u", flush, old));
+    /* The abandoned read now returns in the backend: its result must go nowhere. */
+    g_assert_cmpint(write(fd, "late", 4), ==, 4);
+    assert_nothing_late(f, old, 116);
+    g_free(xb_agent_ok(f->guest, T, "clunk %u", fid));
+    close(fd);
+    g_free(answer);
+    g_free(fifo);
+}
+
+static void test_flush_read(Fixture *f, gconstpointer data)
+{
+    flush_read(f, 2);
+}
+
+static void test_flush_read_one_ring(Fixture *f, gconstpointer data)
+{
+    flush_read(f, 1);
+}
+
+static void test_flush_open(Fixture *f, gconstpointer data)
+{
+    char *fifo = make_fifo(f, "lonely");
+    char *answer = xb_agent_ok(f->guest, T, "flush-open lonely");
+    unsigned old, flush, fid;
+    parse_tags(answer, &old, &flush, &fid);
+    g_assert_cmpuint(old % 2, ==, 0);
+    g_assert_cmpuint(flush % 2, ==, 1);
+    /* The backend's open(2) was interrupted: no reader is left on the FIFO. */
+    int fd = -1, err = 0;
+    for (int i = 0; i < 200; i++) {
+        fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        err = errno;
+        if (fd < 0 && err == ENXIO)
+            break;
+        if (fd >= 0)
+            close(fd);
+        g_usleep(10000);
+    }
+    g_assert_cmpint(fd, <, 0);
+    g_assert_cmpint(err, ==, ENXIO);
+    assert_nothing_late(f, old, 12);
+    g_free(xb_agent_ok(f->guest, T, "clunk %u", fid));
+    g_free(answer);
+    g_free(fifo);
+}
+
+static void test_flush_order(Fixture *f, gconstpointer data)
+{
+    for (int round = 0; round < 3; round++) {
+        char *answer = xb_agent_ok(f->guest, T, "flush-order");
+        unsigned old, flush, fid = 0;
+        parse_tags(answer, &old, &flush, &fid);
+        g_assert_cmpuint(old % 2, ==, 0);
+        g_assert_cmpuint(flush % 2, ==, 1);
+        g_assert_true(log_has(f, "v9fs_reply 1/0 tag=%u id=24 Rgetattr", old));
+        g_assert_true(log_has(f, "v9fs_reply 1/0 tag=%u id=108 Rflush", flush));
+        g_free(answer);
+    }
+    xb_agent_assert_clean(f->guest);
+}
+
+int main(int argc, char **argv)
+{
+    xb_init(&argc, &argv);
+    static const int minios = 1;
+    g_test_add("/xenbackend/flush/blocked-read", Fixture, NULL, setup, test_flush_read,
+               teardown);
+    g_test_add("/xenbackend/flush/blocked-open", Fixture, NULL, setup, test_flush_open,
+               teardown);
+    g_test_add("/xenbackend/flush/unconsumed-reply", Fixture, NULL, setup, test_flush_order,
+               teardown);
+    g_test_add("/xenbackend/flush/blocked-read-one-ring", Fixture, &minios, setup,
+               test_flush_read_one_ring, teardown);
+    return g_test_run();
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Stand-in libxenevtchn.so.1. A handle is an AF_UNIX datagram socket (its fd
+ * is what xenevtchn_fd() returns, readable when an event is waiting); the
+ * ports live in the emulator's shared event channel table.
+ *
+ * Errors follow Linux's evtchn driver and Xen: a port this handle did not
+ * bind gives ENOTCONN, a port out of range EINVAL, binding a port that is not
+ * unbound-for-us EINVAL, a domain that does not exist ESRCH.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <xenevtchn.h>
+#include <xen/xen.h>
+
+#include "tests/xenemu/shm/emu-shm.h"
+
+struct xenevtchn_handle {
+	struct emu_evtchn_ctx *ctx;
+	uint32_t domid;
+	uint32_t incarnation; /* of our domain when we opened */
+	uint32_t id;
+	int fd;
+	struct sockaddr_un addr;
+};
+
+static void lock(xenevtchn_handle *xce)
+{
+	emu_mutex_lock(&xce->ctx->table->lock);
+}
+
+static void unlock(xenevtchn_handle *xce)
+{
+	emu_mutex_unlock(&xce->ctx->table->lock);
+}
+
+static int fail(xenevtchn_handle *xce, int err)
+{
+	unlock(xce);
+	errno = err;
+	return -1;
+}
+
+/* Our domain still exists (table lock held). */
+static bool alive(xenevtchn_handle *xce)
+{
+	return emu_evtchn_domain_ok(xce->ctx, xce->domid, xce->incarnation);
+}
+
+/* The port, if this handle bound it (table lock held). */
+static struct emu_evtchn_port *own_port(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	struct emu_evtchn_port *p = emu_evtchn_port_get(xce->ctx, xce->domid, port);
+
+	if (!p || p->state == EMU_PORT_FREE || p->handle_id != xce->id)
+		return NULL;
+	return p;
+}
+
+xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int flags)
+{
+	xenevtchn_handle *xce;
+	char dir[EMU_DIR_MAX + 1];
+	int saved, type = SOCK_DGRAM;
+
+	if (emu_dir_from_env(dir) != 0)
+		return NULL;
+	xce = calloc(1, sizeof(*xce));
+	if (!xce) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	xce->fd = -1;
+	if (emu_domid_from_env(&xce->domid) != 0)
+		goto fail;
+	xce->ctx = emu_evtchn_ctx_open(dir);
+	if (!xce->ctx)
+		goto fail;
+	lock(xce);
+	if (!emu_evtchn_domain_ok(xce->ctx, xce->domid, 0)) {
+		unlock(xce);
+		errno = ESRCH;
+		goto fail;
+	}
+	xce->incarnation = xce->ctx->table->doms[xce->domid].incarnation;
+	xce->id = xce->ctx->table->next_handle_id++;
+	unlock(xce);
+
+	if (!(flags & XENEVTCHN_NO_CLOEXEC))
+		type |= SOCK_CLOEXEC;
+	xce->fd = socket(AF_UNIX, type, 0);
+	if (xce->fd < 0)
+		goto fail;
+	xce->addr.sun_family = AF_UNIX;
+	if (emu_evtchn_handle_path(xce->ctx, xce->id, xce->addr.sun_path,
+				   sizeof(xce->addr.sun_path)) != 0)
+		goto fail;
+	unlink(xce->addr.sun_path);
+	if (bind(xce->fd, (struct sockaddr *)&xce->addr, sizeof(xce->addr)) != 0)
+		goto fail;
+	return xce;
+fail:
+	saved = errno;
+	if (xce->fd >= 0)
+		close(xce->fd);
+	emu_evtchn_ctx_close(xce->ctx);
+	free(xce);
+	errno = saved;
+	return NULL;
+}
+
+xenevtchn_handle *xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
+				   unsigned open_flags)
+{
+	errno = ENOSYS;
+	return NULL;
+}
+
+int xenevtchn_close(xenevtchn_handle *xce)
+{
+	uint32_t port;
+
+	if (!xce)
+		return 0;
+	/* Closing the evtchn device unbinds everything the handle bound. */
+	lock(xce);
+	for (port = 1; port < EMU_EVTCHN_PORTS; port++)
+		if (own_port(xce, port))
+			emu_evtchn_port_close(xce->ctx, xce->domid, port);
+	unlock(xce);
+	close(xce->fd);
+	unlink(xce->addr.sun_path);
+	emu_evtchn_ctx_close(xce->ctx);
+	free(xce);
+	return 0;
+}
+
+int xenevtchn_fd(xenevtchn_handle *xce)
+{
+	return xce->fd;
+}
+
+int xenevtchn_restrict(xenevtchn_handle *xce, domid_t domid)
+{
+	return 0;
+}
+
+int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	int err;
+
+	if (port == 0 || port >= EMU_EVTCHN_PORTS) {
+		errno = EINVAL;
+		return -1;
+	}
+	lock(xce);
+	if (!alive(xce))
+		return fail(xce, ESRCH);
+	if (!own_port(xce, port))
+		return fail(xce, ENOTCONN);
+	/* An unbound port (its peer went away) drops the event, as Xen does. */
+	err = emu_evtchn_send(xce->ctx, xce->domid, port);
+	if (err)
+		return fail(xce, err);
+	unlock(xce);
+	return 0;
+}
+
+static uint32_t resolve_domid(xenevtchn_handle *xce, uint32_t domid)
+{
+	return domid == DOMID_SELF ? xce->domid : domid;
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_unbound_port(xenevtchn_handle *xce, uint32_t domid)
+{
+	struct emu_evtchn_port *p;
+	uint32_t port;
+
+	domid = resolve_domid(xce, domid);
+	if (domid >= DOMID_FIRST_RESERVED) {
+		errno = EINVAL;
+		return -1;
+	}
+	lock(xce);
+	if (!alive(xce))
+		return fail(xce, ESRCH);
+	port = emu_evtchn_port_alloc(xce->ctx, xce->domid);
+	if (!port)
+		return fail(xce, ENOSPC);
+	p = emu_evtchn_port_get(xce->ctx, xce->domid, port);
+	memset(p, 0, sizeof(*p));
+	p->state = EMU_PORT_UNBOUND;
+	p->remote_dom = (uint16_t)domid;
+	p->handle_id = xce->id;
+	unlock(xce);
+	return (xenevtchn_port_or_error_t)port;
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
+						     evtchn_port_t remote_port)
+{
+	struct emu_evtchn_port *local, *remote;
+	uint32_t port;
+
+	domid = resolve_domid(xce, domid);
+	lock(xce);
+	if (!alive(xce))
+		return fail(xce, ESRCH);
+	if (!emu_evtchn_domain_ok(xce->ctx, domid, 0))
+		return fail(xce, ESRCH);
+	remote = emu_evtchn_port_get(xce->ctx, domid, remote_port);
+	if (!remote || remote->state != EMU_PORT_UNBOUND || remote->remote_dom != xce->domid)
+		return fail(xce, EINVAL);
+	port = emu_evtchn_port_alloc(xce->ctx, xce->domid);
+	if (!port)
+		return fail(xce, ENOSPC);
+	local = emu_evtchn_port_get(xce->ctx, xce->domid, port);
+	memset(local, 0, sizeof(*local));
+	local->state = EMU_PORT_INTERDOMAIN;
+	local->remote_dom = (uint16_t)domid;
+	local->remote_port = remote_port;
+	local->handle_id = xce->id;
+	remote->state = EMU_PORT_INTERDOMAIN;
+	remote->remote_port = port;
+	/* Xen marks the new local port pending: notifications sent to the
+	 * unbound remote port before the bind must not be lost. */
+	emu_evtchn_raise(xce->ctx, xce->domid, port);
+	unlock(xce);
+	return (xenevtchn_port_or_error_t)port;
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *xce, unsigned int virq)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	if (port == 0 || port >= EMU_EVTCHN_PORTS) {
+		errno = EINVAL;
+		return -1;
+	}
+	lock(xce);
+	if (!own_port(xce, port))
+		return fail(xce, ENOTCONN);
+	emu_evtchn_port_close(xce->ctx, xce->domid, port);
+	unlock(xce);
+	return 0;
+}
+
+/* A fired port of ours, preferring the one the doorbell named (lock held). */
+static uint32_t take_fired(xenevtchn_handle *xce, uint32_t hint, bool *more)
+{
+	struct emu_evtchn_port *p;
+	uint32_t port, found = 0;
+
+	p = own_port(xce, hint);
+	if (p && p->fired)
+		found = hint;
+	*more = false;
+	for (port = 1; port < EMU_EVTCHN_PORTS; port++) {
+		p = own_port(xce, port);
+		if (!p || !p->fired || port == found)
+			continue;
+		if (!found)
+			found = port;
+		else {
+			*more = true;
+			break;
+		}
+	}
+	if (found)
+		emu_evtchn_port_get(xce->ctx, xce->domid, found)->fired = 0;
+	return found;
+}
+
+xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
+{
+	uint32_t hint = 0, port;
+	ssize_t n;
+	bool more;
+
+	/* Blocks like read() on /dev/xen/evtchn unless the fd is non-blocking. */
+	n = recv(xce->fd, &hint, sizeof(hint), 0);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return -1;
+	lock(xce);
+	port = take_fired(xce, n == sizeof(hint) ? hint : 0, &more);
+	/* Keep the fd readable while delivered events remain (doorbells may
+	 * have been dropped on a full queue). */
+	if (more)
+		emu_evtchn_doorbell(xce->ctx, xce->id, 0);
+	unlock(xce);
+	if (!port) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return (xenevtchn_port_or_error_t)port;
+}
+
+int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	struct emu_evtchn_port *p;
+
+	lock(xce);
+	/* The evtchn driver ignores ports that are not ours. */
+	p = own_port(xce, port);
+	if (p && p->masked) {
+		p->masked = 0;
+		if (p->pending) {
+			p->pending = 0;
+			emu_evtchn_raise(xce->ctx, xce->domid, port);
+		}
+	}
+	unlock(xce);
+	return 0;
+}

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xen9p-bench: throughput and operation rates of a 9pfs device, measured
+ * from the frontend side (as a guest would see them), with several
+ * requests in flight, and the same operations done natively on a directory
+ * as the ceiling.
+ *
+ *   xen9p-bench --device device/9pfs/0 [options]   through the 9pfs transport
+ *   xen9p-bench --native DIR [options]             the same, with local syscalls
+ *
+ * Operations: read and write at each --sizes block size (MB/s and ops/s),
+ * getattr, and walk+clunk (ops/s), each with each --depths number of
+ * requests in flight.  Output: one table row per operation and depth.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "tools/p9front.h"
+
+static char *opt_device;
+static char *opt_native;
+static double opt_seconds = 2.0;
+static char *opt_depths = "1,4,16,64";
+static char *opt_sizes = "4K,64K,512K";
+static int opt_file_mib = 64;
+static gboolean opt_csv;
+
+static const GOptionEntry entries[] = {
+    { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
+      "9pfs frontend directory in xenstore (e.g. device/9pfs/0)", "PATH" },
+    { "native", 'n', 0, G_OPTION_ARG_FILENAME, &opt_native,
+      "Measure local syscalls on this directory instead", "DIR" },
+    { "seconds", 's', 0, G_OPTION_ARG_DOUBLE, &opt_seconds, "Seconds per measurement (default 2)", "S" },
+    { "depths", 0, 0, G_OPTION_ARG_STRING, &opt_depths,
+      "Requests in flight (default 1,4,16,64)", "LIST" },
+    { "sizes", 0, 0, G_OPTION_ARG_STRING, &opt_sizes, "Block sizes (default 4K,64K,512K)", "LIST" },
+    { "file-mib", 0, 0, G_OPTION_ARG_INT, &opt_file_mib, "Size of the test file (default 64)", "MIB" },
+    { "csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv, "Comma-separated output", NULL },
+    { NULL }
+};
+
+enum op { OP_READ, OP_WRITE, OP_GETATTR, OP_WALK };
+static const char *op_names[] = { "read", "write", "getattr", "walk+clunk" };
+
+struct result {
+    uint64_t ops, bytes;
+    double seconds;
+    int error;
+};
+
+static void print_row(const char *where, enum op op, uint32_t block, unsigned depth,
+                      const struct result *r)
+{
+    double mbs = r->bytes / r->seconds / 1e6, ops = r->ops / r->seconds;
+    char blk[16] = "-";
+    if (op == OP_READ || op == OP_WRITE)
+        snprintf(blk, sizeof(blk), "%uK", block / 1024);
+    if (r->error) {
+        printf(opt_csv ? "%s,%s,%s,%u,error: %s\n" : "%-8s %-11s %6s %6u  error: %s\n", where,
+               op_names[op], blk, depth, g_strerror(r->error));
+        return;
+    }
+    if (opt_csv)
+        printf("%s,%s,%s,%u,%.1f,%.0f\n", where, op_names[op], blk, depth,
+               op <= OP_WRITE ? mbs : 0.0, ops);
+    else if (op <= OP_WRITE)
+        printf("%-8s %-11s %6s %6u %10.1f %12.0f\n", where, op_names[op], blk, depth, mbs, ops);
+    else
+        printf("%-8s %-11s %6s %6u %10s %12.0f\n", where, op_names[op], blk, depth, "-", ops);
+    fflush(stdout);
+}
+
+/* ---- through the transport ---- */
+
+#define FILE_NAME "xen9p-bench.dat"
+#define ROOT_FID 0
+
+struct front_ctx {
+    struct p9front *fs;
+    uint64_t file_size;
+};
+
+/* Walks fid 0 to FILE_NAME as `fid` and opens it read-write. */
+static int open_fid(struct p9front *fs, uint32_t fid)
+{
+    union p9_arg a[3];
+    struct p9front_reply r;
+    struct p9_str name = p9_str_of(FILE_NAME);
+    a[0].d = ROOT_FID;
+    a[1].d = fid;
+    a[2].T.n = 1;
+    a[2].T.v = &name;
+    int err = p9front_rpc(fs, P9_TWALK, a, &r);
+    if (err)
+        return err;
+    err = r.r.error;
+    g_free(r.buf);
+    if (err)
+        return -err;
+    a[0].d = fid;
+    a[1].d = P9_DOTL_RDWR;
+    err = p9front_rpc(fs, P9_TLOPEN, a, &r);
+    if (err)
+        return err;
+    err = r.r.error;
+    g_free(r.buf);
+    return -err;
+}
+
+static void clunk(struct p9front *fs, uint32_t fid)
+{
+    union p9_arg a[1] = { { .d = fid } };
+    struct p9front_reply r;
+    if (p9front_rpc(fs, P9_TCLUNK, a, &r) == 0)
+        g_free(r.buf);
+}
+
+static int create_file(struct p9front *fs, uint64_t size, uint32_t block)
+{
+    union p9_arg a[5];
+    struct p9front_reply r;
+    struct p9_str none;
+    /* clone the root, then Tlcreate the file through the clone */
+    a[0].d = ROOT_FID;
+    a[1].d = 1;
+    a[2].T.n = 0;
+    a[2].T.v = &none;
+    int err = p9front_rpc(fs, P9_TWALK, a, &r);
+    if (err)
+        return err;
+    g_free(r.buf);
+    a[0].d = 1;
+    a[1].s = p9_str_of(FILE_NAME);
+    a[2].d = P9_DOTL_RDWR | P9_DOTL_TRUNC;
+    a[3].d = 0644;
+    a[4].d = 0;
+    err = p9front_rpc(fs, P9_TLCREATE, a, &r);
+    if (err)
+        return err;
+    int perr = r.r.error;
+    g_free(r.buf);
+    if (perr == EEXIST) {
+        clunk(fs, 1);
+        if ((err = open_fid(fs, 1)))
+            return err;
+    } else if (perr) {
+        return -perr;
+    }
+    uint8_t *buf = g_malloc(block);
+    memset(buf, 0x5a, block);
+    for (uint64_t off = 0; off < size; off += block) {
+        a[0].d = 1;
+        a[1].q = off;
+        a[2].D = (struct p9_data){ .count = block, .ptr = buf };
+        if ((err = p9front_rpc(fs, P9_TWRITE, a, &r)))
+            break;
+        perr = r.r.error;
+        g_free(r.buf);
+        if (perr) {
+            err = -perr;
+            break;
+        }
+    }
+    g_free(buf);
+    clunk(fs, 1);
+    return err;
+}
+
+/* Keeps `depth` requests in flight for opt_seconds; fids 100.. are used. */
+static struct result run_front(struct front_ctx *c, enum op op, uint32_t block, unsigned depth)
+{
+    struct result res = { 0 };
+    struct p9front *fs = c->fs;
+    uint16_t *tags = g_new(uint16_t, depth);
+    uint64_t *offsets = g_new(uint64_t, depth);
+    uint8_t *buf = g_malloc0(block ? block : 1);
+    struct p9_str name = p9_str_of(FILE_NAME);
+    bool *walked = g_new0(bool, depth);
+    /* One open fid per slot: the file for I/O and getattr. */
+    for (unsigned i = 0; i < depth && !res.error; i++)
+        res.error = -open_fid(fs, 100 + i);
+    uint64_t blocks = block ? c->file_size / block : 1;
+    gint64 start = g_get_monotonic_time(), end = start + (gint64)(opt_seconds * 1e6);
+    uint64_t next_block = 0;
+    unsigned inflight = 0;
+    for (unsigned i = 0; i < depth && !res.error; i++, inflight++) {
+        union p9_arg a[3];
+        uint32_t fid = 100 + i;
+        offsets[i] = (next_block++ % blocks) * block;
+        switch (op) {
+        case OP_READ:
+            a[0].d = fid; a[1].q = offsets[i]; a[2].d = block;
+            res.error = -p9front_send(fs, P9_TREAD, a, &tags[i]);
+            break;
+        case OP_WRITE:
+            a[0].d = fid; a[1].q = offsets[i]; a[2].D = (struct p9_data){ block, buf };
+            res.error = -p9front_send(fs, P9_TWRITE, a, &tags[i]);
+            break;
+        case OP_GETATTR:
+            a[0].d = fid; a[1].q = P9_GETATTR_BASIC;
+            res.error = -p9front_send(fs, P9_TGETATTR, a, &tags[i]);
+            break;
+        case OP_WALK:
+            a[0].d = ROOT_FID; a[1].d = 1000 + i; a[2].T.n = 1; a[2].T.v = &name;
+            walked[i] = true;
+            res.error = -p9front_send(fs, P9_TWALK, a, &tags[i]);
+            break;
+        }
+    }
+    /* Round robin: wait for slot i, count it, send its next request. */
+    for (unsigned i = 0; inflight > 0; i = (i + 1) % depth) {
+        struct p9front_reply r = { 0 };
+        int err = p9front_wait(fs, tags[i], &r);
+        inflight--;
+        if (err || r.r.error) {
+            res.error = err ? -err : r.r.error;
+            g_free(r.buf);
+            continue;
+        }
+        uint32_t got = 0;
+        if (op == OP_READ)
+            got = r.r.body.a[0].D.count;
+        else if (op == OP_WRITE)
+            got = r.r.body.a[0].d;
+        g_free(r.buf);
+        res.bytes += got;
+        res.ops++;
+        if (res.error || g_get_monotonic_time() >= end)
+            continue;
+        union p9_arg a[3];
+        uint32_t fid = 100 + i;
+        switch (op) {
+        case OP_READ:
+            a[0].d = fid; a[1].q = (next_block++ % blocks) * block; a[2].d = block;
+            err = p9front_send(fs, P9_TREAD, a, &tags[i]);
+            break;
+        case OP_WRITE:
+            a[0].d = fid; a[1].q = (next_block++ % blocks) * block;
+            a[2].D = (struct p9_data){ block, buf };
+            err = p9front_send(fs, P9_TWRITE, a, &tags[i]);
+            break;
+        case OP_GETATTR:
+            a[0].d = fid; a[1].q = P9_GETATTR_BASIC;
+            err = p9front_send(fs, P9_TGETATTR, a, &tags[i]);
+            break;
+        case OP_WALK:
+            /* alternate: clunk the walked fid, then walk it again */
+            if (walked[i]) {
+                a[0].d = 1000 + i;
+                err = p9front_send(fs, P9_TCLUNK, a, &tags[i]);
+            } else {
+                a[0].d = ROOT_FID; a[1].d = 1000 + i; a[2].T.n = 1; a[2].T.v = &name;
+                err = p9front_send(fs, P9_TWALK, a, &tags[i]);
+            }
+            walked[i] = !walked[i];
+            break;
+        }
+        if (err)
+            res.error = -err;
+        else
+            inflight++;
+    }
+    res.seconds = (g_get_monotonic_time() - start) / 1e6;
+    for (unsigned i = 0; i < depth; i++) {
+        clunk(fs, 100 + i);
+        if (op == OP_WALK && walked[i])
+            clunk(fs, 1000 + i);
+    }
+    if (op == OP_WALK)
+        res.ops = res.ops / 2;      /* a walk and its clunk are one operation */
+    g_free(walked);
+    g_free(buf);
+    g_free(offsets);
+    g_free(tags);
+    return res;
+}
+
+/* ---- native ceiling: the same pattern with threads and syscalls ---- */
+
+struct native_job {
+    int dirfd, fd;
+    enum op op;
+    uint32_t block;
+    uint64_t file_size;
+    gint64 end;
+    unsigned index, depth;
+    struct result res;
+};
+
+static void *native_worker(void *arg)
+{
+    struct native_job *j = arg;
+    uint8_t *buf = g_malloc0(j->block ? j->block : 1);
+    uint64_t blocks = j->block ? j->file_size / j->block : 1;
+    uint64_t n = j->index;
+    while (g_get_monotonic_time() < j->end) {
+        ssize_t got = 0;
+        struct stat st;
+        off_t off = (off_t)((n % blocks) * j->block);
+        n += j->depth;
+        switch (j->op) {
+        case OP_READ: got = pread(j->fd, buf, j->block, off); break;
+        case OP_WRITE: got = pwrite(j->fd, buf, j->block, off); break;
+        case OP_GETATTR: got = fstat(j->fd, &st); break;
+        case OP_WALK: {
+            int fd = openat(j->dirfd, FILE_NAME, O_PATH | O_NOFOLLOW);
+            got = fd < 0 ? -1 : close(fd);
+            break;
+        }
+        }
+        if (got < 0) {
+            j->res.error = errno;
+            break;
+        }
+        if (j->op <= OP_WRITE)
+            j->res.bytes += got;
+        j->res.ops++;
+    }
+    g_free(buf);
+    return NULL;
+}
+
+static struct result run_native(int dirfd, enum op op, uint32_t block, unsigned depth,
+                                uint64_t file_size)
+{
+    struct result total = { 0 };
+    struct native_job *jobs = g_new0(struct native_job, depth);
+    pthread_t *threads = g_new(pthread_t, depth);
+    gint64 start = g_get_monotonic_time(), end = start + (gint64)(opt_seconds * 1e6);
+    for (unsigned i = 0; i < depth; i++) {
+        jobs[i] = (struct native_job){ .dirfd = dirfd, .op = op, .block = block,
+                                       .file_size = file_size, .end = end, .index = i,
+                                       .depth = depth };
+        jobs[i].fd = openat(dirfd, FILE_NAME, O_RDWR);
+        pthread_create(&threads[i], NULL, native_worker, &jobs[i]);
+    }
+    for (unsigned i = 0; i < depth; i++) {
+        pthread_join(threads[i], NULL);
+        close(jobs[i].fd);
+        total.ops += jobs[i].res.ops;
+        total.bytes += jobs[i].res.bytes;
+        if (jobs[i].res.error)
+            total.error = jobs[i].res.error;
+    }
+    total.seconds = (g_get_monotonic_time() - start) / 1e6;
+    g_free(threads);
+    g_free(jobs);
+    return total;
+}
+
+static int native_create(int dirfd, uint64_t size)
+{
+    int fd = openat(dirfd, FILE_NAME, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -errno;
+    uint8_t *buf = g_malloc(1 << 20);
+    memset(buf, 0x5a, 1 << 20);
+    int err = 0;
+    for (uint64_t off = 0; off < size && !err; off += 1 << 20) {
+        if (pwrite(fd, buf, 1 << 20, off) != 1 << 20)
+            err = -errno;
+    }
+    g_free(buf);
+    close(fd);
+    return err;
+}
+
+/* ---- main ---- */
+
+static GArray *parse_list(const char *text, bool sizes)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    char **items = g_strsplit(text, ",", -1);
+    for (char **it = items; *it; it++) {
+        char *end;
+        unsigned long v = strtoul(*it, &end, 10);
+        if (sizes && (*end == 'K' || *end == 'k'))
+            v *= 1024;
+        else if (sizes && (*end == 'M' || *end == 'm'))
+            v *= 1024 * 1024;
+        if (v > 0 && v <= (sizes ? 1u << 24 : 1024u)) {
+            uint32_t u = v;
+            g_array_append_val(out, u);
+        }
+    }
+    g_strfreev(items);
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    GError *error = NULL;
+    GOptionContext *ctx = g_option_context_new("- 9pfs device benchmark");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        g_printerr("xen9p-bench: %s\n", error->message);
+        return 2;
+    }
+    g_option_context_free(ctx);
+    if (!!opt_device == !!opt_native) {
+        g_printerr("xen9p-bench: give exactly one of --device PATH or --native DIR\n");
+        return 2;
+    }
+    GArray *depths = parse_list(opt_depths, false), *sizes = parse_list(opt_sizes, true);
+    uint32_t largest = 0;
+    for (guint i = 0; i < sizes->len; i++)
+        largest = MAX(largest, g_array_index(sizes, uint32_t, i));
+    uint64_t file_size = (uint64_t)opt_file_mib << 20;
+    struct front_ctx front = { .file_size = file_size };
+    int dirfd = -1;
+    const char *where = opt_device ? "xen9p" : "native";
+
+    if (opt_device) {
+        struct p9front_options o;
+        char *why = NULL;
+        p9front_linux_options(&o);
+        if (p9front_connect(opt_device, &o, &front.fs, &why) < 0) {
+            g_printerr("xen9p-bench: %s\n", why);
+            return 1;
+        }
+        /* Room for the largest block plus the Rread header. */
+        int msize = p9front_mount(front.fs, "9P2000.L", largest + 4096);
+        if (msize < 0) {
+            g_printerr("xen9p-bench: mount failed: %s\n", g_strerror(-msize));
+            return 1;
+        }
+        if ((uint32_t)msize < largest + P9_IOHDR_SIZE) {
+            g_printerr("xen9p-bench: msize %d too small for %u-byte blocks\n", msize, largest);
+            return 1;
+        }
+        int err = create_file(front.fs, file_size, MIN(largest, 65536u));
+        if (err) {
+            g_printerr("xen9p-bench: cannot create %s: %s\n", FILE_NAME, g_strerror(-err));
+            return 1;
+        }
+    } else {
+        dirfd = open(opt_native, O_RDONLY | O_DIRECTORY);
+        if (dirfd < 0 || native_create(dirfd, file_size) < 0) {
+            g_printerr("xen9p-bench: cannot use %s: %s\n", opt_native, g_strerror(errno));
+            return 1;
+        }
+    }
+    if (!opt_csv)
+        printf("%-8s %-11s %6s %6s %10s %12s\n", "where", "operation", "block", "depth", "MB/s", "ops/s");
+    else
+        printf("where,operation,block,depth,MB/s,ops/s\n");
+    for (enum op op = OP_READ; op <= OP_WALK; op++) {
+        guint nsizes = op <= OP_WRITE ? sizes->len : 1;
+        for (guint s = 0; s < nsizes; s++) {
+            uint32_t block = op <= OP_WRITE ? g_array_index(sizes, uint32_t, s) : 0;
+            for (guint d = 0; d < depths->len; d++) {
+                unsigned depth = g_array_index(depths, uint32_t, d);
+                struct result r = opt_device ? run_front(&front, op, block, depth)
+                                             : run_native(dirfd, op, block, depth, file_size);
+                print_row(where, op, block, depth, &r);
+            }
+        }
+    }
+    if (front.fs) {
+        struct p9front_stats st;
+        p9front_get_stats(front.fs, &st);
+        if (st.wrong_tag || st.split_replies || st.after_flush)
+            g_printerr("xen9p-bench: transport anomalies: wrong tag %" G_GUINT64_FORMAT
+                       ", split replies %" G_GUINT64_FORMAT "\n", st.wrong_tag, st.split_replies);
+        p9front_close(front.fs);
+    } else {
+        unlinkat(dirfd, FILE_NAME, 0);
+        close(dirfd);
+    }
+    g_array_free(depths, TRUE);
+    g_array_free(sizes, TRUE);
+    return 0;
+}

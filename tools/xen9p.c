@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xen9p: administration of xen9pd's 9pfs devices.
+ *   xen9p attach DOMID tag=T,path=P[,security_model=M][,max-files=N]
+ *                [,max-open-files=N][,max-space=MiB][,auto-delete=0|1]
+ *   xen9p detach DOMID DEVID|TAG
+ *   xen9p list
+ * attach/detach write and remove the frontend and backend xenstore nodes as
+ * libxl does for p9 = [ 'type=xen_9pfsd,...' ] (xen-9pfs-protocol.md D.2,
+ * D.6), so a running guest gains or loses a share without a toolstack.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <xen/io/xenbus.h>
+#include <xenstore.h>
+
+#include "backend/xen_backend.h"
+#include "backend/xen_store.h"
+
+#define EXIT_USAGE 2
+
+static char *opt_control;
+static int opt_timeout = 10;
+static int opt_backend = 0;
+
+static const GOptionEntry entries[] = {
+    { "control", 'c', 0, G_OPTION_ARG_FILENAME, &opt_control,
+      "xen9pd's control socket (default " XEN9P_CONTROL_DEFAULT ")", "PATH" },
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout,
+      "Seconds to wait for the device to change state (default 10)", "SECONDS" },
+    { "backend-domain", 'b', 0, G_OPTION_ARG_INT, &opt_backend,
+      "Domain running xen9pd (default 0)", "DOMID" },
+    { NULL }
+};
+
+static G_GNUC_PRINTF(1, 2) int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_printerr("xen9p: %s\n", msg);
+    g_free(msg);
+    return 1;
+}
+
+static struct xs_handle *open_store(void)
+{
+    struct xs_handle *xs = xs_open(0);
+    if (!xs)
+        g_printerr("xen9p: cannot connect to xenstore: %s (is xenstored running?)\n",
+                   g_strerror(errno));
+    return xs;
+}
+
+static bool parse_domid(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || v >= 0x7ff0)     /* DOMID_FIRST_RESERVED */
+        return false;
+    *out = v;
+    return true;
+}
+
+static char *backend_dir(unsigned fe, unsigned devid)
+{
+    return g_strdup_printf("/local/domain/%d/backend/xen_9pfs/%u/%u", opt_backend, fe, devid);
+}
+
+static char *frontend_dir(unsigned fe, unsigned devid)
+{
+    return g_strdup_printf("/local/domain/%u/device/9pfs/%u", fe, devid);
+}
+
+/* Waits until `path` reads one of the wanted states; returns the state or -1. */
+static int wait_state(struct xs_handle *xs, const char *path, const int *wanted, int n)
+{
+    const char *token = "xen9p-wait";
+    xs_watch(xs, path, token);
+    gint64 deadline = g_get_monotonic_time() + (gint64)opt_timeout * G_USEC_PER_SEC;
+    int found = -1;
+    for (;;) {
+        unsigned long v;
+        if (xstore_read_uint(xs, path, XenbusStateReconfigured, &v)) {
+            for (int i = 0; i < n; i++) {
+                if ((int)v == wanted[i])
+                    found = v;
+            }
+        }
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        if (found >= 0 || left <= 0)
+            break;
+        struct pollfd p = { .fd = xs_fileno(xs), .events = POLLIN };
+        if (poll(&p, 1, left) > 0) {
+            char **ev;
+            while ((ev = xs_check_watch(xs)))
+                free(ev);
+        }
+    }
+    xs_unwatch(xs, path, token);
+    return found;
+}
+
+/* ---- attach ---- */
+
+struct attach_spec {
+    char *tag, *path, *model;
+    char *max_files, *max_open_files, *max_space, *auto_delete;
+};
+
+static bool is_number(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The xl p9= syntax: KEY=VALUE pairs separated by commas.  Returns 0, or
+ * the exit status: EXIT_USAGE when it is not that syntax, 1 when a value
+ * makes a device xen9pd would refuse (the daemon checks them again).
+ */
+static int parse_spec(const char *text, struct attach_spec *spec)
+{
+    char **items = g_strsplit(text, ",", -1);
+    bool ok = true;
+    int rc = 0;
+    for (char **it = items; ok && *it; it++) {
+        char *eq = strchr(*it, '=');
+        if (!eq) {
+            g_printerr("xen9p: \"%s\" is not KEY=VALUE\n", *it);
+            ok = false;
+            rc = EXIT_USAGE;
+            break;
+        }
+        *eq = '\0';
+        const char *key = *it, *value = eq + 1;
+        char **slot = NULL;
+        bool numeric = false;
+        if (strcmp(key, "tag") == 0) slot = &spec->tag;
+        else if (strcmp(key, "path") == 0) slot = &spec->path;
+        else if (strcmp(key, "security_model") == 0) slot = &spec->model;
+        else if (strcmp(key, "max-files") == 0) { slot = &spec->max_files; numeric = true; }
+        else if (strcmp(key, "max-open-files") == 0) { slot = &spec->max_open_files; numeric = true; }
+        else if (strcmp(key, "max-space") == 0) { slot = &spec->max_space; numeric = true; }
+        else if (strcmp(key, "auto-delete") == 0) { slot = &spec->auto_delete; numeric = true; }
+        else if (strcmp(key, "type") == 0 && strcmp(value, "xen_9pfsd") == 0) continue;
+        if (!slot) {
+            g_printerr("xen9p: unknown key \"%s\" (tag, path, security_model, max-files, "
+                       "max-open-files, max-space, auto-delete)\n", key);
+            ok = false;
+            rc = EXIT_USAGE;
+        } else if (numeric && !is_number(value)) {
+            g_printerr("xen9p: %s must be a number, not \"%s\"\n", key, value);
+            ok = false;
+        } else if (numeric && slot == &spec->auto_delete && strcmp(value, "0") && strcmp(value, "1")) {
+            g_printerr("xen9p: auto-delete must be 0 or 1\n");
+            ok = false;
+        } else {
+            g_free(*slot);
+            *slot = g_strdup(value);
+        }
+    }
+    g_strfreev(items);
+    if (!ok)
+        return rc ? rc : 1;
+    if (!spec->tag || !*spec->tag) {
+        g_printerr("xen9p: no tag: tag=NAME is required\n");
+        ok = false;
+    } else if (!spec->path || !*spec->path) {
+        g_printerr("xen9p: no path: path=/ABSOLUTE/DIR is required\n");
+        ok = false;
+    } else if (spec->path[0] != '/') {
+        g_printerr("xen9p: path \"%s\" is not absolute\n", spec->path);
+        ok = false;
+    }
+    if (ok && strlen(spec->tag) > 31) {
+        g_printerr("xen9p: tag \"%s\" is longer than 31 characters\n", spec->tag);
+        ok = false;
+    }
+    if (ok && spec->model && strcmp(spec->model, "none") && strcmp(spec->model, "passthrough")) {
+        g_printerr("xen9p: security_model must be none or passthrough\n");
+        ok = false;
+    }
+    return ok ? 0 : 1;
+}
+
+/* The device id for a new device, or -1 if the tag is already used. */
+static long free_devid(struct xs_handle *xs, unsigned fe, const char *tag)
+{
+    char *dir = g_strdup_printf("/local/domain/%u/device/9pfs", fe);
+    char **devs = xstore_directory(xs, dir);
+    long devid = 0;
+    bool clash = false;
+    for (char **d = devs; d && *d; d++) {
+        long n = strtol(*d, NULL, 10);
+        if (n >= devid)
+            devid = n + 1;
+        char *tagpath = g_strdup_printf("%s/%s/tag", dir, *d);
+        char *other = xstore_read(xs, tagpath);
+        clash |= other && strcmp(other, tag) == 0;
+        g_free(other);
+        g_free(tagpath);
+    }
+    /* A backend directory left behind may hold a number too. */
+    for (;; devid++) {
+        char *be = backend_dir(fe, devid);
+        char *v = xstore_read(xs, be);
+        g_free(be);
+        if (!v)
+            break;
+        g_free(v);
+    }
+    g_strfreev(devs);
+    g_free(dir);
+    return clash ? -1 : devid;
+}
+
+static bool write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                       const char *key, const char *value, struct xs_permissions *perms)
+{
+    char *path = g_strdup_printf("%s/%s", dir, key);
+    bool ok = xs_write(xs, t, path, value, strlen(value)) && xs_set_permissions(xs, t, path, perms, 2);
+    g_free(path);
+    return ok;
+}
+
+static bool make_dir(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                     struct xs_permissions *perms)
+{
+    xs_rm(xs, t, dir);
+    return xs_mkdir(xs, t, dir) && xs_set_permissions(xs, t, dir, perms, 2);
+}
+
+static bool write_device(struct xs_handle *xs, unsigned fe, unsigned devid,
+                         const struct attach_spec *spec)
+{
+    char *fedir = frontend_dir(fe, devid), *bedir = backend_dir(fe, devid);
+    char feid[16], beid[16];
+    snprintf(feid, sizeof(feid), "%u", fe);
+    snprintf(beid, sizeof(beid), "%d", opt_backend);
+    /* libxl's permissions: each side owns its directory, the other side reads. */
+    struct xs_permissions fe_perms[2] = { { fe, XS_PERM_NONE }, { opt_backend, XS_PERM_READ } };
+    struct xs_permissions be_perms[2] = { { opt_backend, XS_PERM_NONE }, { fe, XS_PERM_READ } };
+    bool ok = false;
+    for (int attempt = 0; attempt < 16 && !ok; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        bool w = make_dir(xs, t, fedir, fe_perms) &&
+                 write_node(xs, t, fedir, "backend", bedir, fe_perms) &&
+                 write_node(xs, t, fedir, "backend-id", beid, fe_perms) &&
+                 write_node(xs, t, fedir, "state", "1", fe_perms) &&
+                 write_node(xs, t, fedir, "tag", spec->tag, fe_perms) &&
+                 make_dir(xs, t, bedir, be_perms) &&
+                 write_node(xs, t, bedir, "frontend", fedir, be_perms) &&
+                 write_node(xs, t, bedir, "frontend-id", feid, be_perms) &&
+                 write_node(xs, t, bedir, "online", "1", be_perms) &&
+                 write_node(xs, t, bedir, "state", "1", be_perms) &&
+                 write_node(xs, t, bedir, "path", spec->path, be_perms) &&
+                 write_node(xs, t, bedir, "security_model", spec->model ? spec->model : "none", be_perms) &&
+                 write_node(xs, t, bedir, "max-files", spec->max_files ? spec->max_files : "0", be_perms) &&
+                 write_node(xs, t, bedir, "max-open-files", spec->max_open_files ? spec->max_open_files : "0", be_perms) &&
+                 write_node(xs, t, bedir, "max-space", spec->max_space ? spec->max_space : "0", be_perms) &&
+                 write_node(xs, t, bedir, "auto-delete", spec->auto_delete ? spec->auto_delete : "0", be_perms) &&
+                 /* no toolstack will remove these nodes: xen9pd does when the domain dies */
+                 write_node(xs, t, bedir, "xen9p-attached", "1", be_perms);
+        if (!w) {
+            int saved = errno;
+            xs_transaction_end(xs, t, true);
+            errno = saved;
+            break;
+        }
+        ok = xs_transaction_end(xs, t, false);
+        if (!ok && errno != EAGAIN)
+            break;
+    }
+    if (!ok)
+        g_printerr("xen9p: cannot write the device's xenstore nodes: %s\n", g_strerror(errno));
+    g_free(fedir);
+    g_free(bedir);
+    return ok;
+}
+
+static bool daemon_claims(struct xs_handle *xs)
+{
+    char *claim = g_strdup_printf("/local/domain/%d/libxl/xen-9pfs/state", opt_backend);
+    char *v = xstore_read(xs, claim);
+    g_free(claim);
+    g_free(v);
+    return v != NULL;
+}
+
+/* Removes `dir`, then its parent if that became empty (as libxl does). */
+static void remove_with_parent(struct xs_handle *xs, xs_transaction_t t, const char *dir)
+{
+    xs_rm(xs, t, dir);
+    char *parent = g_path_get_dirname(dir);
+    unsigned int n;
+    char **left = xs_directory(xs, t, parent, &n);
+    if (left && n == 0)
+        xs_rm(xs, t, parent);
+    free(left);
+    g_free(parent);
+}
+
+static void remove_device(struct xs_handle *xs, unsigned fe, unsigned devid)
+{
+    char *fedir = frontend_dir(fe, devid), *bedir = backend_dir(fe, devid);
+    for (int attempt = 0; attempt < 16; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        remove_with_parent(xs, t, fedir);
+        remove_with_parent(xs, t, bedir);
+        if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
+            break;
+    }
+    g_free(fedir);
+    g_free(bedir);
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+    unsigned fe;
+    struct attach_spec spec = { 0 };
+    if (argc != 3 || !parse_domid(argv[1], &fe)) {
+        g_printerr("usage: xen9p attach DOMID tag=T,path=P[,security_model=M][,max-files=N]"
+                   "[,max-open-files=N][,max-space=MiB][,auto-delete=0|1]\n");
+        return EXIT_USAGE;
+    }
+    int bad = parse_spec(argv[2], &spec);
+    if (bad)
+        return bad;
+    struct xs_handle *xs = open_store();
+    if (!xs)
+        return 1;
+    int rc = 1;
+    long devid;
+    if (!xs_is_domain_introduced(xs, fe)) {
+        rc = fail("domain %u does not exist", fe);
+    } else if (!daemon_claims(xs)) {
+        rc = fail("xen9pd is not running in domain %d (no libxl/xen-9pfs/state)", opt_backend);
+    } else if ((devid = free_devid(xs, fe, spec.tag)) < 0) {
+        rc = fail("domain %u already has a 9pfs device with tag \"%s\"", fe, spec.tag);
+    } else if (write_device(xs, fe, devid, &spec)) {
+        char *bedir = backend_dir(fe, devid);
+        char *be_state = g_strdup_printf("%s/state", bedir);
+        static const int ready[] = { XenbusStateInitWait, XenbusStateConnected, XenbusStateClosed };
+        int st = wait_state(xs, be_state, ready, 3);
+        char *errpath = g_strdup_printf("%s/error", bedir);
+        char *why = xstore_read(xs, errpath);
+        g_free(bedir);
+        if (st == XenbusStateInitWait || st == XenbusStateConnected) {
+            printf("%ld\n", devid);
+            rc = 0;
+        } else if (st == XenbusStateClosed) {
+            rc = fail("xen9pd refused device %u/%ld: %s", fe, devid, why ? why : "(no reason given)");
+            remove_device(xs, fe, devid);
+        } else {
+            rc = fail("device %u/%ld did not reach InitWait within %d s (is xen9pd serving?)",
+                      fe, devid, opt_timeout);
+            remove_device(xs, fe, devid);
+        }
+        g_free(why);
+        g_free(errpath);
+        g_free(be_state);
+    }
+    xs_close(xs);
+    return rc;
+}
+
+/* ---- detach ---- */
+
+static long find_device(struct xs_handle *xs, unsigned fe, const char *which)
+{
+    if (is_number(which))
+        return strtol(which, NULL, 10);
+    char *dir = g_strdup_printf("/local/domain/%u/device/9pfs", fe);
+    char **devs = xstore_directory(xs, dir);
+    long found = -1;
+    for (char **d = devs; d && *d && found < 0; d++) {
+        char *tagpath = g_strdup_printf("%s/%s/tag", dir, *d);
+        char *tag = xstore_read(xs, tagpath);
+        if (tag && strcmp(tag, which) == 0)
+            found = strtol(*d, NULL, 10);
+        g_free(tag);
+        g_free(tagpath);
+    }
+    g_strfreev(devs);
+    g_free(dir);
+    return found;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+    unsigned fe;
+    if (argc != 3 || !parse_domid(argv[1], &fe)) {
+        g_printerr("usage: xen9p detach DOMID DEVID|TAG\n");
+        return EXIT_USAGE;
+    }
+    struct xs_handle *xs = open_store();
+    if (!xs)
+        return 1;
+    long devid = find_device(xs, fe, argv[2]);
+    char *bedir = devid >= 0 ? backend_dir(fe, devid) : NULL;
+    char *probe = bedir ? xstore_read(xs, bedir) : NULL;
+    if (!probe) {
+        g_free(bedir);
+        xs_close(xs);
+        return fail("domain %u has no xen9p device \"%s\"", fe, argv[2]);
+    }
+    g_free(probe);
+    /* As libxl removes a device: online=0 and Closing, wait for Closed, remove. */
+    char *online = g_strdup_printf("%s/online", bedir), *state = g_strdup_printf("%s/state", bedir);
+    for (int attempt = 0; attempt < 16; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        unsigned int len;
+        char *cur = xs_read(xs, t, state, &len);
+        xs_write(xs, t, online, "0", 1);
+        if (!cur || strcmp(cur, "6") != 0)
+            xs_write(xs, t, state, "5", 1);
+        free(cur);
+        if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
+            break;
+    }
+    static const int closed[] = { XenbusStateClosed };
+    int rc = 0;
+    if (wait_state(xs, state, closed, 1) < 0)
+        g_printerr("xen9p: warning: device %u/%ld did not close within %d s; removing it anyway\n",
+                   fe, devid, opt_timeout);
+    remove_device(xs, fe, devid);
+    g_free(online);
+    g_free(state);
+    g_free(bedir);
+    xs_close(xs);
+    return rc;
+}
+
+/* ---- list ---- */
+
+static char *ask_daemon(const char *command)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    const char *path = opt_control ? opt_control : XEN9P_CONTROL_DEFAULT;
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return NULL;
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    GString *out = g_string_new(NULL);
+    if (send(fd, command, strlen(command), MSG_NOSIGNAL) > 0) {
+        char buf[4096];
+        ssize_t n;
+        while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+            g_string_append_len(out, buf, n);
+    }
+    close(fd);
+    return g_string_free(out, FALSE);
+}
+
+static void print_size(uint64_t bytes)
+{
+    char *s = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+    printf("%-10s ", s);
+    g_free(s);
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    if (argc != 1) {
+        g_printerr("usage: xen9p list\n");
+        return EXIT_USAGE;
+    }
+    char *answer = ask_daemon("list\n");
+    if (!answer)
+        return fail("cannot reach xen9pd at %s: %s (is it running?)",
+                    opt_control ? opt_control : XEN9P_CONTROL_DEFAULT, g_strerror(errno));
+    printf("%-5s %-4s %-16s %-10s %-5s %-8s %-10s %-10s %-10s %s\n", "DOM", "DEV", "TAG",
+           "STATE", "RINGS", "INFLIGHT", "REQUESTS", "IN", "OUT", "PATH");
+    char **lines = g_strsplit(answer, "\n", -1);
+    int rc = 0;
+    for (char **line = lines; *line; line++) {
+        char **f = g_strsplit(*line, "\t", -1);
+        guint n = g_strv_length(f);
+        if (n >= 12 && strcmp(f[0], "device") == 0) {
+            printf("%-5s %-4s %-16s %-10s %-5s %-8s %-10s ", f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+            print_size(g_ascii_strtoull(f[8], NULL, 10));
+            print_size(g_ascii_strtoull(f[9], NULL, 10));
+            printf("%s%s%s\n", f[10], *f[11] ? "  error: " : "", f[11]);
+        } else if (n >= 1 && strcmp(f[0], "daemon") == 0) {
+            char *rest = g_strjoinv(" ", f + 1);
+            printf("daemon: %s\n", rest);
+            g_free(rest);
+        } else if (n >= 2 && strcmp(f[0], "error") == 0) {
+            rc = fail("%s", f[1]);
+        }
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(answer);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    GError *error = NULL;
+    GOptionContext *ctx = g_option_context_new("attach|detach|list ...");
+    g_option_context_set_summary(ctx,
+        "Administration of xen9pd's 9pfs devices.\n\n"
+        "  attach DOMID tag=T,path=P[,security_model=none|passthrough][,max-files=N]\n"
+        "         [,max-open-files=N][,max-space=MiB][,auto-delete=0|1]\n"
+        "                           hot-attach a share to a running guest; prints its id\n"
+        "  detach DOMID DEVID|TAG   remove a device\n"
+        "  list                     every device xen9pd serves");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        g_printerr("xen9p: %s\n", error->message);
+        return EXIT_USAGE;
+    }
+    g_option_context_free(ctx);
+    if (argc < 2) {
+        g_printerr("usage: xen9p attach|detach|list ... (xen9p --help)\n");
+        return EXIT_USAGE;
+    }
+    if (opt_timeout <= 0)
+        opt_timeout = 1;
+    if (strcmp(argv[1], "attach") == 0)
+        return cmd_attach(argc - 1, argv + 1);
+    if (strcmp(argv[1], "detach") == 0)
+        return cmd_detach(argc - 1, argv + 1);
+    if (strcmp(argv[1], "list") == 0)
+        return cmd_list(argc - 1, argv + 1);
+    g_printerr("xen9p: unknown command \"%s\" (attach, detach, list)\n", argv[1]);
+    return EXIT_USAGE;
+}
