@@ -373,6 +373,94 @@ static void connect_device(struct xen_device *d)
     g_message("device %s: connected, %u rings", d->label, d->nrings);
 }
 
+/* ---- replugging a device whose driver let go ---- */
+
+/* Backend keys that are the device's configuration (the rest are ours). */
+static bool config_key(const char *key)
+{
+    static const char *ours[] = { "state", "frontend", "versions", "max-rings",
+                                  "max-ring-page-order", "error", "hotplug-status" };
+    for (size_t i = 0; i < G_N_ELEMENTS(ours); i++) {
+        if (strcmp(key, ours[i]) == 0)
+            return false;
+    }
+    return true;
+}
+
+static bool write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                       const char *key, const char *value, struct xs_permissions *perms)
+{
+    char *path = g_strdup_printf("%s/%s", dir, key);
+    bool ok = xs_write(xs, t, path, value, strlen(value)) && xs_set_permissions(xs, t, path, perms, 2);
+    g_free(path);
+    return ok;
+}
+
+/*
+ * Linux's frontend cannot reconnect a device it once closed: after its
+ * driver is unbound (rmmod 9pnet_xen, Connected -> Closed without Closing)
+ * a new driver finds the device Closed and leaves it.  So the same share
+ * is offered again as a new device (same tag and settings, next id), which
+ * the guest's driver binds afresh; the old nodes go.  The new backend
+ * directory is marked as ours, so it is removed when the domain dies.
+ */
+static void replug(struct xen_device *d)
+{
+    struct xs_handle *xs = d->host->xs;
+    char *fe_parent = g_path_get_dirname(d->fe_path);
+    char *be_parent = g_path_get_dirname(d->be_path);
+    unsigned long devid = xstore_next_index(xs, fe_parent, be_parent);
+    char *fe_new = g_strdup_printf("%s/%lu", fe_parent, devid);
+    char *be_new = g_strdup_printf("%s/%lu", be_parent, devid);
+    char **keys = xstore_directory(xs, d->be_path);
+    struct xs_permissions fe_perms[2] = { { d->domid, XS_PERM_NONE }, { d->host->self, XS_PERM_READ } };
+    struct xs_permissions be_perms[2] = { { d->host->self, XS_PERM_NONE }, { d->domid, XS_PERM_READ } };
+    char be_id[16];
+    snprintf(be_id, sizeof(be_id), "%u", d->host->self);
+    bool ok = false;
+    for (int attempt = 0; attempt < 16 && !ok; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        bool w = xs_mkdir(xs, t, fe_new) && xs_set_permissions(xs, t, fe_new, fe_perms, 2) &&
+                 write_node(xs, t, fe_new, "backend", be_new, fe_perms) &&
+                 write_node(xs, t, fe_new, "backend-id", be_id, fe_perms) &&
+                 write_node(xs, t, fe_new, "state", "1", fe_perms) &&
+                 write_node(xs, t, fe_new, "tag", d->tag ? d->tag : "", fe_perms) &&
+                 xs_mkdir(xs, t, be_new) && xs_set_permissions(xs, t, be_new, be_perms, 2) &&
+                 write_node(xs, t, be_new, "frontend", fe_new, be_perms) &&
+                 write_node(xs, t, be_new, "state", "1", be_perms) &&
+                 write_node(xs, t, be_new, "xen9p-attached", "1", be_perms);
+        for (char **k = keys; w && k && *k; k++) {
+            if (!config_key(*k))
+                continue;
+            char *path = g_strdup_printf("%s/%s", d->be_path, *k);
+            unsigned int len;
+            char *value = xs_read(xs, t, path, &len);
+            w = value && write_node(xs, t, be_new, *k, value, be_perms);
+            free(value);
+            g_free(path);
+        }
+        if (w) {
+            xs_rm(xs, t, d->fe_path);
+            xs_rm(xs, t, d->be_path);
+        }
+        ok = w && xs_transaction_end(xs, t, false);
+        if (!w)
+            xs_transaction_end(xs, t, true);
+        if (!ok && (!w || errno != EAGAIN))
+            break;
+    }
+    if (ok)
+        g_message("device %s: the guest's driver let go of it; tag \"%s\" offered again as "
+                  "device %u/%lu", d->label, d->tag ? d->tag : "", d->domid, devid);
+    else
+        g_warning("device %s: cannot offer the share again: %s", d->label, g_strerror(errno));
+    g_strfreev(keys);
+    g_free(fe_new);
+    g_free(be_new);
+    g_free(fe_parent);
+    g_free(be_parent);
+}
+
 /* ---- the state machine ---- */
 
 static void close_device(struct xen_device *d, int fe_state)
@@ -435,8 +523,17 @@ void xen_device_update(struct xen_device *d)
             }
             break;
         case DEV_CONNECTED:
-            if (toolstack_close || fe == XenbusStateClosing || fe == XenbusStateClosed || fe < 0)
+            if (!toolstack_close && fe == XenbusStateClosed) {
+                /* Closed without Closing: the driver was unbound, not shut down
+                 * (which waits for our Closing before it goes Closed). */
+                disconnect(d);
+                write_state(d, XenbusStateClosed);
+                d->phase = DEV_CLOSED;
+                replug(d);
+            } else if (toolstack_close || fe == XenbusStateClosing || fe == XenbusStateClosed ||
+                       fe < 0) {
                 close_device(d, toolstack_close && fe == XenbusStateConnected ? XenbusStateClosing : fe);
+            }
             break;
         case DEV_CLOSING:
             if (fe == XenbusStateClosed || fe == XenbusStateInitialising || fe < 0) {
@@ -492,9 +589,9 @@ void xen_device_domain_gone(struct xen_device *d)
     char *marker = be_key(d, "xen9p-attached");
     char *v = xstore_read(d->host->xs, marker);
     if (v) {
-        xs_rm(d->host->xs, XBT_NULL, d->be_path);
+        xstore_rm_tidy(d->host->xs, XBT_NULL, d->be_path);
         if (d->fe_path)
-            xs_rm(d->host->xs, XBT_NULL, d->fe_path);
+            xstore_rm_tidy(d->host->xs, XBT_NULL, d->fe_path);
     }
     g_free(v);
     g_free(marker);

@@ -48,6 +48,35 @@ bool xstore_write_owned(struct xs_handle *xs, xs_transaction_t t, const char *pa
            xs_set_permissions(xs, t, path, perms, owner == reader ? 1 : 2);
 }
 
+void xstore_rm_tidy(struct xs_handle *xs, xs_transaction_t t, const char *path)
+{
+    xs_rm(xs, t, path);
+    char *parent = g_path_get_dirname(path);
+    unsigned int n;
+    char **left = xs_directory(xs, t, parent, &n);
+    if (left && n == 0)
+        xs_rm(xs, t, parent);
+    free(left);
+    g_free(parent);
+}
+
+unsigned long xstore_next_index(struct xs_handle *xs, const char *dir_a, const char *dir_b)
+{
+    unsigned long next = 0;
+    const char *dirs[] = { dir_a, dir_b };
+    for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        char **children = xstore_directory(xs, dirs[i]);
+        for (char **c = children; c && *c; c++) {
+            char *end;
+            unsigned long n = strtoul(*c, &end, 10);
+            if (!*end && n >= next)
+                next = n + 1;
+        }
+        g_strfreev(children);
+    }
+    return next;
+}
+
 char **xstore_directory(struct xs_handle *xs, const char *path)
 {
     unsigned int n;

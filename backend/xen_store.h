@@ -16,6 +16,13 @@ bool xstore_read_uint(struct xs_handle *xs, const char *path, unsigned long max,
 /* Writes `value` and gives it the permissions [owner none, reader read]. */
 bool xstore_write_owned(struct xs_handle *xs, xs_transaction_t t, const char *path,
                         const char *value, unsigned owner, unsigned reader);
+/* Removes `path`, then its parent if that became empty (as libxl does). */
+void xstore_rm_tidy(struct xs_handle *xs, xs_transaction_t t, const char *path);
+
+/* One more than the largest numeric child of either directory (0 if none):
+ * a device id free in both the frontend and the backend directory. */
+unsigned long xstore_next_index(struct xs_handle *xs, const char *dir_a, const char *dir_b);
+
 /* The node's children (g_strfreev), or NULL. */
 char **xstore_directory(struct xs_handle *xs, const char *path);
 

@@ -469,6 +469,14 @@ void p9front_close(struct p9front *fs)
     free_front(fs);
 }
 
+void p9front_unbind(struct p9front *fs)
+{
+    teardown_rings(fs);
+    fs->nrings = 0;
+    write_dev(fs, XBT_NULL, "state", "%d", XenbusStateClosed);
+    free_front(fs);
+}
+
 void p9front_abandon(struct p9front *fs)
 {
     free_front(fs);

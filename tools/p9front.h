@@ -52,6 +52,8 @@ int p9front_connect(const char *devdir, const struct p9front_options *o,
 void p9front_close(struct p9front *fs);
 /* Frees everything without telling the backend (a guest that just dies). */
 void p9front_abandon(struct p9front *fs);
+/* As Linux when the driver is unbound (rmmod): straight to Closed, no Closing. */
+void p9front_unbind(struct p9front *fs);
 
 /* Tversion + Tattach(fid 0, n_uname 0); returns the negotiated msize or -errno. */
 int p9front_mount(struct p9front *fs, const char *version, uint32_t msize);

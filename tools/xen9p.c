@@ -204,13 +204,10 @@ static int parse_spec(const char *text, struct attach_spec *spec)
 static long free_devid(struct xs_handle *xs, unsigned fe, const char *tag)
 {
     char *dir = g_strdup_printf("/local/domain/%u/device/9pfs", fe);
+    char *bedir = g_strdup_printf("/local/domain/%d/backend/xen_9pfs/%u", opt_backend, fe);
     char **devs = xstore_directory(xs, dir);
-    long devid = 0;
     bool clash = false;
     for (char **d = devs; d && *d; d++) {
-        long n = strtol(*d, NULL, 10);
-        if (n >= devid)
-            devid = n + 1;
         char *tagpath = g_strdup_printf("%s/%s/tag", dir, *d);
         char *other = xstore_read(xs, tagpath);
         clash |= other && strcmp(other, tag) == 0;
@@ -218,15 +215,9 @@ static long free_devid(struct xs_handle *xs, unsigned fe, const char *tag)
         g_free(tagpath);
     }
     /* A backend directory left behind may hold a number too. */
-    for (;; devid++) {
-        char *be = backend_dir(fe, devid);
-        char *v = xstore_read(xs, be);
-        g_free(be);
-        if (!v)
-            break;
-        g_free(v);
-    }
+    long devid = xstore_next_index(xs, dir, bedir);
     g_strfreev(devs);
+    g_free(bedir);
     g_free(dir);
     return clash ? -1 : devid;
 }
@@ -304,26 +295,13 @@ static bool daemon_claims(struct xs_handle *xs)
     return v != NULL;
 }
 
-/* Removes `dir`, then its parent if that became empty (as libxl does). */
-static void remove_with_parent(struct xs_handle *xs, xs_transaction_t t, const char *dir)
-{
-    xs_rm(xs, t, dir);
-    char *parent = g_path_get_dirname(dir);
-    unsigned int n;
-    char **left = xs_directory(xs, t, parent, &n);
-    if (left && n == 0)
-        xs_rm(xs, t, parent);
-    free(left);
-    g_free(parent);
-}
-
 static void remove_device(struct xs_handle *xs, unsigned fe, unsigned devid)
 {
     char *fedir = frontend_dir(fe, devid), *bedir = backend_dir(fe, devid);
     for (int attempt = 0; attempt < 16; attempt++) {
         xs_transaction_t t = xs_transaction_start(xs);
-        remove_with_parent(xs, t, fedir);
-        remove_with_parent(xs, t, bedir);
+        xstore_rm_tidy(xs, t, fedir);
+        xstore_rm_tidy(xs, t, bedir);
         if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
             break;
     }

@@ -174,6 +174,40 @@ static void test_reprobe(Fixture *f, gconstpointer data)
     assert_fds_back(f);
 }
 
+/*
+ * The guest's driver is unbound (rmmod 9pnet_xen: Connected -> Closed with no
+ * Closing).  Linux cannot bind that device again, so the share comes back as
+ * a new device with the same tag; the old nodes go, nothing stays mapped.
+ */
+static void test_driver_unbind(Fixture *f, gconstpointer data)
+{
+    unsigned devid = attach_share(f);
+    XbAgent *g = xb_agent_start(f->env, 1);
+    xb_agent_mount(g, devid, false);
+    use_share(g, 3);
+    g_free(xb_agent_ok(g, T, "unbind"));
+    assert_nodes_gone(f, devid);
+    unsigned again = devid + 1;
+    char *be = xb_backend_dir(1, again), *fe = xb_frontend_dir(1, again);
+    char *be_state = g_strdup_printf("%s/state", be);
+    g_assert_cmpint(xb_wait_state(f->env, be_state, "2", T), ==, 2);
+    char *tag = xb_read(f->env, "%s/tag", fe);
+    g_assert_cmpstr(tag, ==, "share");
+    g_free(tag);
+    g_free(be);
+    g_free(fe);
+    assert_released(f);
+    xb_agent_mount(g, again, false);
+    use_share(g, 4);
+    xb_agent_close(g);
+    xb_agent_kill(g);
+    xb_detach(f->env, 1, "share");
+    assert_nodes_gone(f, again);
+    assert_no_devices(f);
+    assert_fds_back(f);
+    g_free(be_state);
+}
+
 /* `xen9p detach` of a connected device: the frontend sees Closing, the nodes go. */
 static void test_detach_connected(Fixture *f, gconstpointer data)
 {
@@ -504,6 +538,8 @@ int main(int argc, char **argv)
     g_test_add("/xenbackend/lifecycle/connect-close", Fixture, NULL, setup, test_connect_close,
                teardown);
     g_test_add("/xenbackend/lifecycle/reprobe", Fixture, NULL, setup, test_reprobe, teardown);
+    g_test_add("/xenbackend/lifecycle/driver-unbind", Fixture, NULL, setup, test_driver_unbind,
+               teardown);
     g_test_add("/xenbackend/lifecycle/detach-connected", Fixture, NULL, setup,
                test_detach_connected, teardown);
     g_test_add("/xenbackend/lifecycle/toolstack-removal", Fixture, NULL, setup,

@@ -293,6 +293,13 @@ static void run_abandon(struct agent *a, char **argv)
     xb_answer(a, "ok");
 }
 
+static void run_unbind(struct agent *a, char **argv)
+{
+    p9front_unbind(a->fs);
+    a->fs = NULL;
+    xb_answer(a, "ok");
+}
+
 static void run_stat(struct agent *a, char **argv)
 {
     int err = xb9_stat_root(a->fs);
@@ -325,6 +332,7 @@ static const struct command commands[] = {
     { "mount", 2, true, run_mount },
     { "close", 0, true, run_close },
     { "abandon", 0, true, run_abandon },
+    { "unbind", 0, true, run_unbind },
     { "stats", 0, true, cmd_stats },
     { "stat", 0, true, run_stat },
     { "write", 4, true, cmd_write },
