@@ -35,4 +35,14 @@ ln -s small-host-0 "$H/link-to-small"
 if [ "$WL_XATTR" = 1 ]; then
     setfattr -n user.wl.host -v "$(wl_host_xattr)" "$H/small-host-0"
 fi
+if [ "$WL_DIR_MAKER" = host ]; then
+    d2k=$D/$(wl_d2k)
+    mkdir "$d2k"
+    i=0
+    while [ "$i" -lt "$WL_DIR_COUNT" ]; do
+        wl_set_entry "$i"
+        : > "$d2k/$WL_ENTRY"
+        i=$((i + 1))
+    done
+fi
 (cd "$H" && md5sum small-host-* big.bin par-*.bin > MD5SUMS)

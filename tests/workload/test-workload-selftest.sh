@@ -21,7 +21,7 @@ command -v busybox > /dev/null || { echo "Bail out! busybox is missing (see scri
 W=$(mktemp -d /tmp/workload-selftest-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/export" "$W/tmp"
-export WL_TAG=self WL_BIG_MB=4 WL_PARALLEL=3 WL_PAR_MB=1
+export WL_TAG=self WL_BIG_MB=4 WL_PARALLEL=3 WL_PAR_MB=1 WL_DIR_MAKER=guest
 # xattrs only where the file system under /tmp takes user.* names
 WL_XATTR=0
 touch "$W/probe" && setfattr -n user.probe -v 1 "$W/probe" 2> /dev/null && WL_XATTR=1
@@ -53,6 +53,28 @@ if [ "$got" = "self: big-write self: dir-2000 " ]; then
     tap ok "host-verify.sh notices a changed byte and a missing directory entry"
 else
     tap fail "host-verify.sh notices a changed byte and a missing directory entry" "failed checks: '$got'"
+fi
+
+# The host-made directory (WL_DIR_MAKER=host, the Xen lab's setting): the guest
+# lists what host-prepare.sh made, and notices an entry that is missing.
+export WL_DIR_MAKER=host WL_TAG=host
+"$HERE/host-prepare.sh" "$W/export" host > "$W/prepare-h.log" 2>&1
+if TMPDIR=$W/tmp busybox sh "$HERE/guest-workload.sh" "$W/export" > "$W/guest-h.log" 2>&1 \
+    && MODEL=passthrough "$HERE/host-verify.sh" "$W/export" host > "$W/verify-h.tap" 2>&1; then
+    tap ok "WL_DIR_MAKER=host: the guest lists the host-made directory, host-verify.sh agrees"
+else
+    tap fail "WL_DIR_MAKER=host: the guest lists the host-made directory, host-verify.sh agrees" \
+        "$(grep -v '^@@WL ok' "$W/guest-h.log"; grep -v '^ok' "$W/verify-h.tap")"
+fi
+"$HERE/host-prepare.sh" "$W/export" host > "$W/prepare-h.log" 2>&1
+d2k=$W/export/wl-host/host/d2k
+rm -f "$d2k/$(ls "$d2k" | sed -n 11p)"
+TMPDIR=$W/tmp busybox sh "$HERE/guest-workload.sh" "$W/export" > "$W/guest-h2.log" 2>&1
+got=$(sed -n 's/^@@WL fail \([^ ]*\) .*/\1/p' "$W/guest-h2.log" | tr '\n' ' ')
+if [ "$got" = "host:dir-2000 " ]; then
+    tap ok "WL_DIR_MAKER=host: the guest notices a missing entry"
+else
+    tap fail "WL_DIR_MAKER=host: the guest notices a missing entry" "failed checks: '$got'"
 fi
 echo "1..$N"
 [ "$FAILED" = 0 ]

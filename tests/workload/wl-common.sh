@@ -6,13 +6,17 @@
 # commands that busybox and coreutils both have.
 #
 # Knobs (environment): WL_TAG (default wl), WL_BIG_MB (64), WL_PARALLEL (4),
-# WL_PAR_MB (4, MiB per parallel file), WL_XATTR (1 = exercise xattrs).
+# WL_PAR_MB (4, MiB per parallel file), WL_XATTR (1 = exercise xattrs),
+# WL_DIR_MAKER (guest: the guest creates the 2000-entry directory and lists it;
+# host: host-prepare.sh creates it and the guest lists it, for guests where
+# 2000 creates take minutes, as PV domUs under TCG).
 
 WL_TAG=${WL_TAG:-wl}
 WL_BIG_MB=${WL_BIG_MB:-64}
 WL_PARALLEL=${WL_PARALLEL:-4}
 WL_PAR_MB=${WL_PAR_MB:-4}
 WL_XATTR=${WL_XATTR:-1}
+WL_DIR_MAKER=${WL_DIR_MAKER:-guest}
 
 # Every check the guest reports, in the order it runs them.
 WL_CHECKS="read-host-small read-host-big read-host-meta read-host-symlink read-host-xattr
@@ -47,6 +51,8 @@ WL_APPENDS=10
 WL_BIG_XATTR_LEN=3000
 
 wl_dir() { echo "wl-$WL_TAG"; }
+# the 2000-entry directory, relative to wl_dir
+wl_d2k() { if [ "$WL_DIR_MAKER" = host ]; then echo host/d2k; else echo guest/d2k; fi; }
 
 # Contents are made by `yes | head -c` so both sides produce identical bytes.
 wl_small_size() { echo $(( ($1 * $1 * 17) % 70001 )); }

@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The Xen lab: real Xen 4.17 and 4.20 under QEMU (TCG) with xen9pd in dom0 and Linux
+# domUs on its shares. Images are cached outside the tree (see tests/xenlab/README.md).
+TESTS += tests/xenlab/test-xenlab-4.17.sh tests/xenlab/test-xenlab-4.20.sh
+EXTRA_DIST += \
+	tests/xenlab/README.md \
+	tests/xenlab/build-image.sh \
+	tests/xenlab/lab.sh \
+	tests/xenlab/demo.sh \
+	tests/xenlab/test-xenlab-4.17.sh \
+	tests/xenlab/test-xenlab-4.20.sh \
+	tests/xenlab/image/dom0-init \
+	tests/xenlab/image/domu-init \
+	tests/xenlab/run/dom0-lib.sh \
+	tests/xenlab/run/dom0-lab.sh \
+	tests/xenlab/run/dom0-demo.sh \
+	tests/xenlab/run/domu-main.sh \
+	tests/xenlab/run/domu-lib.sh

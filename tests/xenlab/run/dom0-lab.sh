@@ -1,0 +1,311 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# dom0-lab.sh: the lab's checks, run in dom0 (busybox sh) once the toolstack is up.
+# Two PV domUs run the workload at the same time, "a" on a 9P2000.L mount, "b" on a
+# 9P2000.u mount. Then "a" does the flush test, a hot attach and detach, and is
+# destroyed in the middle of a large write, while "b" keeps a loop of I/O going; last,
+# "b" reloads its 9p modules and detaches. Every `phase` line is a step lab.sh expects
+# to finish.
+. /xenlab/lib.sh
+BIG_MB=$(cat /xenlab/big-mb)
+MODEL=none
+
+phase setup
+# The exports live on ext4 (user xattrs; dom0's tmpfs has none on Linux 6.1), on a
+# loop device backed by tmpfs; discard gives deleted files' memory back.
+mkdir -p /var/lib/lab /srv
+mount -t tmpfs -o size=920m labdisk /var/lib/lab
+truncate -s 900M /var/lib/lab/share.img
+mke2fs -q -F -b 4096 -I 256 /var/lib/lab/share.img > /dev/null
+check "share file system: ext on a loop device" mount -t ext4 -o loop,discard,user_xattr /var/lib/lab/share.img /srv
+mkdir -p /srv/a /srv/b /srv/hot
+if [ "$BACKEND" = xen9pd ]; then
+  xen9pd --foreground --trace --pid-file "$XEN9PD_PID" > "$XEN9PD_LOG" 2>&1 &
+  wait_for 10 test -s "$XEN9PD_PID"
+  check "xen9pd started in dom0 as the backend service" xen9pd_alive
+  # libxl 4.20 spawns its own xen-9pfsd unless this node exists
+  expect "xen9pd claimed libxl/xen-9pfs/state" \
+    "$(xenstore-read /local/domain/0/libxl/xen-9pfs/state 2>&1)" running
+else
+  say "backend: QEMU's Xen 9pfs backend (debug mode, xen9pd checks skipped)"
+fi
+
+phase domus
+# 4.20: domU a is a plain `xl create` with a xen_9pfsd share, served by the running
+# xen9pd. 4.17 (its libxl knows only QEMU for p9): the share is hot-attached with
+# xen9p. domU b's share is hot-attached on both.
+P9=
+if [ "$XEN" = 4.20 ] && [ "$BACKEND" = xen9pd ]; then
+  P9="p9 = [ 'type=xen_9pfsd,tag=wl,path=/srv/a,security_model=$MODEL' ]"
+fi
+if DA=$(domu_create a 320 "$P9" 2> "$L/err"); then
+  tap_ok "xl create domU a$([ -n "$P9" ] && echo " with $P9")"
+else
+  tap_fail "xl create domU a$([ -n "$P9" ] && echo " with $P9")" "$(cat "$L/err")"
+  tail -20 /var/log/xen/xl-a.log 2> /dev/null | diag
+fi
+if DB=$(domu_create b 320 2> "$L/err"); then tap_ok "xl create domU b"; else tap_fail "xl create domU b" "$(cat "$L/err")"; fi
+check "domU a boots and its agent answers" domu_ready "$DA"
+check "domU b boots and its agent answers" domu_ready "$DB"
+if [ -n "$P9" ]; then
+  DEVA=0
+  check "4.20 xl p9 type=xen_9pfsd: libxl spawned no xen-9pfsd (xen9pd is the service)" \
+    sh -c '! pidof xen-9pfsd'
+elif DEVA=$(share_attach "$DA" "tag=wl,path=/srv/a,security_model=$MODEL" 2> "$L/err"); then
+  tap_ok "xen9p attach to running domU a: device $DEVA"
+else
+  tap_fail "xen9p attach to running domU a" "$(cat "$L/err")"
+fi
+if DEVB=$(share_attach "$DB" "tag=u,path=/srv/b,security_model=$MODEL" 2> "$L/err"); then
+  tap_ok "xen9p attach to running domU b: device $DEVB"
+else
+  tap_fail "xen9p attach to running domU b" "$(cat "$L/err")"
+fi
+# mounted VERSION DOMID: the mount of the last command, with version and msize 512 KiB
+mounted() {
+  local line want
+  line=$(domu_out "$2" | sed -n 's/^@@MOUNT ok.*: //p')
+  case "$1" in 9p2000.u) want="*version=9p2000.u*" ;; *) want="*" ;; esac
+  # shellcheck disable=SC2254
+  case "$line" in *msize=524288*) case "$line" in $want) return 0 ;; esac ;; esac
+  echo "mount line: ${line:-none}"; domu_out "$2" | tail -8
+  return 1
+}
+domu_run "$DA" 60 mount_share wl /mnt/wl 9p2000.L 40
+check "domU a mounts share wl: 9p2000.L, msize=524288 in /proc/mounts" mounted 9p2000.L "$DA" || dump_dev "$DA" "$DEVA"
+domu_run "$DB" 60 mount_share u /mnt/u 9p2000.u 40
+check "domU b mounts share u: version=9p2000.u, msize=524288 in /proc/mounts" mounted 9p2000.u "$DB" || dump_dev "$DB" "$DEVB"
+BE_A=/local/domain/0/backend/$(be_kind)/$DA/$DEVA
+BE_B=/local/domain/0/backend/$(be_kind)/$DB/$DEVB
+expect "backend $BE_A is Connected" "$(xenstore-read "$BE_A/state" 2>&1)" 4
+expect "backend $BE_B is Connected" "$(xenstore-read "$BE_B/state" 2>&1)" 4
+if [ "$BACKEND" = xen9pd ]; then
+  xen9p list 2>&1 | diag
+  check "xen9p list shows domU a's share wl" xen9p_has "$DA" "$DEVA" wl
+  check "xen9p list shows domU b's share u" xen9p_has "$DB" "$DEVB" u
+fi
+
+phase workload
+# tests/workload, both dialects at once: guest side in the domUs, host side in dom0.
+# xattrs only on .L (9P2000.u has none).
+prepare() {  # prepare EXPORT TAG XATTR
+  env WL_BIG_MB="$BIG_MB" WL_DIR_MAKER=host WL_XATTR="$3" bash /xenlab/workload/host-prepare.sh "$1" "$2" > "$L/prep-$2" 2>&1 \
+    || { tap_fail "$2: host-prepare.sh $1 $2" "$(tail -5 "$L/prep-$2")"; return 1; }
+}
+# verify EXPORT TAG XATTR: host-verify.sh's TAP and status into $L/verify-TAG
+verify() {
+  env WL_BIG_MB="$BIG_MB" WL_DIR_MAKER=host WL_XATTR="$3" MODEL="$MODEL" bash /xenlab/workload/host-verify.sh "$1" "$2" > "$L/verify-$2" 2>&1
+  echo $? > "$L/verify-$2.rc"
+}
+# results DIALECT DOMID CMD-NUMBER STATUS TAG: the guest's and dom0's verdicts as TAP
+results() {
+  local v=$1 d=$2 n=$3 rc=$4 t=$5 vrc end c
+  domu_out "$d" "$n" > "$L/wl-$t"
+  sed -n 's/^@@WL ok \(.*\)/\1/p' "$L/wl-$t" | while read -r c; do tap_ok "$v: guest: $c"; done
+  sed -n 's/^@@WL skip \([^ ]*\) \(.*\)/\1 # \2/p' "$L/wl-$t" | while read -r c; do tap_skip "$v: guest: ${c%% # *}" "${c#* # }"; done
+  sed -n 's/^@@WL fail \(.*\)/\1/p' "$L/wl-$t" | while read -r c; do tap_fail "$v: guest: $c"; done
+  end=$(sed -n 's/^@@WL end //p' "$L/wl-$t")
+  if [ "$rc" = 0 ] && [ -n "$end" ]; then tap_ok "$v: workload completed ($end)"
+  else tap_fail "$v: workload completed (status $rc)" "$(tail -5 "$L/wl-$t")"; fi
+  vrc=$(cat "$L/verify-$t.rc" 2> /dev/null)
+  sed -n 's/^ok [0-9]* - \(.*\)/\1/p' "$L/verify-$t" | while read -r c; do
+    case "$c" in *"# SKIP"*) tap_skip "$v: dom0 verify: ${c%% # SKIP*}" "${c#*# SKIP}" ;; *) tap_ok "$v: dom0 verify: $c" ;; esac
+  done
+  sed -n 's/^not ok [0-9]* - \(.*\)/\1/p' "$L/verify-$t" | while read -r c; do tap_fail "$v: dom0 verify: $c"; done
+  grep '^#' "$L/verify-$t" | head -20 | diag
+  [ "$vrc" = 0 ] || tap_fail "$v: host-verify.sh exit status 0" "status $vrc; $(tail -3 "$L/verify-$t")"
+}
+T0=$(up)
+prepare /srv/a L 1 && NA=$(domu_send "$DA" "WL_BIG_MB=$BIG_MB WL_DIR_MAKER=host WL_XATTR=1 WL_TAG=L workload /mnt/wl")
+prepare /srv/b u 0 && NB=$(domu_send "$DB" "WL_BIG_MB=$BIG_MB WL_DIR_MAKER=host WL_XATTR=0 WL_TAG=u workload /mnt/u")
+domu_wait "$DA" "${NA:-0}" 600; RA=$?
+verify /srv/a L 1 &
+VPID=$!
+domu_wait "$DB" "${NB:-0}" 600; RB=$?
+say "both workloads done after $(elapsed "$T0") s"
+verify /srv/b u 0
+wait "$VPID"   # (not a bare wait: xen9pd is a child too)
+say "dom0 verified both after $(elapsed "$T0") s"
+results 9p2000.L "$DA" "${NA:-0}" "$RA" L
+results 9p2000.u "$DB" "${NB:-0}" "$RB" u
+rm -rf /srv/a/wl-L /srv/b/wl-u
+
+phase flush
+# The Linux client keeps FIFO and device I/O local, so the blocking read has to be a
+# regular file on the share whose read blocks in dom0: /proc/kmsg bound onto it.
+touch /srv/a/kmsg && mount --bind /proc/kmsg /srv/a/kmsg
+timeout -s KILL 2 cat /proc/kmsg > /dev/null 2>&1   # drain: the next read must block
+TRACE0=$(wc -l < "$XEN9PD_LOG" 2> /dev/null || echo 0)
+domu_run "$DA" 60 flush_block /mnt/wl kmsg
+domu_out "$DA" > "$L/flush1"; diag < "$L/flush1"
+# blocked = asleep (S, or D: the 9p client waits killable) in a 9P round trip
+BLOCKED=$(sed -n 's/^@@FL reader .*state=\([A-Za-z]*\) .*wchan=\(.*\)/\1 \2/p' "$L/flush1")
+case "$BLOCKED" in
+  [SD]" p9_client_rpc") tap_ok "flush: the domU reader of the kmsg file is blocked in a 9P request ($BLOCKED)" ;;
+  *) tap_fail "flush: the domU reader of the kmsg file is blocked in a 9P request" "state and wchan: '$BLOCKED'" ;;
+esac
+check "flush: other reads and writes on the mount work while it is blocked" grep -q '^@@FL side-io ok' "$L/flush1"
+DIED=$(sed -n 's/^@@FL died-after //p' "$L/flush1")
+if [ -n "$DIED" ] && awk -v t="$DIED" 'BEGIN { exit !(t <= 1.0) }'; then
+  tap_ok "flush: killed reader died within 1s (${DIED} s)"
+else
+  tap_fail "flush: killed reader died within 1s" "$(grep -E 'died|alive' "$L/flush1")"
+fi
+flush_trace() {
+  tail -n +"$((TRACE0 + 1))" "$XEN9PD_LOG" | grep "v9fs_[a-z]* $DA/$DEVA " | sed 's/^.*\(v9fs_\)/\1/' > "$L/flush-trace"
+}
+OLDTAG=
+if [ "$BACKEND" = xen9pd ]; then
+  flush_trace
+  CANCEL=$(grep -m1 'v9fs_rcancel .* Tread' "$L/flush-trace")
+  OLDTAG=$(echo "$CANCEL" | sed -n 's/.* tag=\([0-9]*\) .*/\1/p')
+  if [ -n "$CANCEL" ]; then tap_ok "flush: xen9pd trace shows the cancel: $CANCEL"
+  else tap_fail "flush: xen9pd trace shows the cancel of the Tread (v9fs_rcancel)" "$(grep -E 'Tflush|Rflush|rcancel|Tread' "$L/flush-trace" | tail -8)"; fi
+  # the Tflush naming the old tag, and its Rflush after the cancel
+  FTAG=$(grep "v9fs_req .* Tflush .*=$OLDTAG\$" "$L/flush-trace" | sed -n '1s/.* tag=\([0-9]*\) .*/\1/p')
+  if [ -n "$OLDTAG" ] && [ -n "$FTAG" ] && sed -n "/v9fs_rcancel .* tag=$OLDTAG /,\$p" "$L/flush-trace" | grep -q "v9fs_reply .* tag=$FTAG .*Rflush"; then
+    tap_ok "flush: xen9pd trace shows the Rflush (tag $FTAG) after the cancel of tag $OLDTAG"
+  else
+    tap_fail "flush: xen9pd trace shows the Rflush after the cancel" "$(grep -E 'Tflush|Rflush|rcancel' "$L/flush-trace" | tail -6)"
+  fi
+else
+  tap_skip "flush: xen9pd trace shows the cancel and the Rflush" "backend=$BACKEND"
+fi
+# release the read that blocked in dom0: a kernel message for /proc/kmsg
+echo "xenlab: release the blocked kmsg read" > /dev/kmsg
+sleep 2
+domu_run "$DA" 60 flush_after /mnt/wl
+domu_out "$DA" > "$L/flush2"; diag < "$L/flush2"
+check "flush: the mount works after the release" grep -q '^@@FL after-io ok' "$L/flush2"
+expect "flush: no 'Wrong req tag' in domU a's kernel log" "$(sed -n 's/^@@FL wrong-req-tag //p' "$L/flush2")" 0
+if [ -n "$OLDTAG" ]; then
+  flush_trace
+  # after the cancel, the old tag may only come back as a new request
+  STRAY=$(sed -n "/v9fs_rcancel .* tag=$OLDTAG /,\$p" "$L/flush-trace" | sed 1d \
+    | awk -v t="tag=$OLDTAG" '$3 == t { if ($1 != "v9fs_req") print; exit }')
+  if [ -z "$STRAY" ]; then tap_ok "flush: after dom0 released the read nothing arrived for the old tag $OLDTAG"
+  else tap_fail "flush: after dom0 released the read nothing arrived for the old tag $OLDTAG" "$STRAY"; fi
+else
+  tap_skip "flush: after the release nothing arrived for the old tag" "backend=$BACKEND or no cancel seen"
+fi
+umount /srv/a/kmsg; rm -f /srv/a/kmsg
+
+phase hot-detach
+domu_run "$DB" 10 io_loop_start /mnt/u
+loop_rounds() { xenstore-read "/local/domain/$DB/data/xenlab/loop" 2> /dev/null | cut -d' ' -f1; }
+loop_errors() { xenstore-read "/local/domain/$DB/data/xenlab/loop" 2> /dev/null | cut -d' ' -f2; }
+# loop_moves SECONDS: domU b's I/O loop completes rounds within SECONDS, without errors
+loop_moves() {
+  local r0; r0=$(loop_rounds); r0=${r0:-0}
+  wait_for "$1" sh -c "[ \"\$(xenstore-read /local/domain/$DB/data/xenlab/loop | cut -d' ' -f1)\" -ge $((r0 + 3)) ]" \
+    && [ "$(loop_errors)" = 0 ]
+}
+check "domU b's I/O loop runs" loop_moves 30
+if DEVH=$(share_attach "$DA" "tag=hot,path=/srv/hot,security_model=$MODEL" 2> "$L/err"); then
+  tap_ok "xen9p attach of a second share (hot) to running domU a: device $DEVH"
+else tap_fail "xen9p attach of a second share (hot) to running domU a" "$(cat "$L/err")"; fi
+domu_run "$DA" 60 "mount_share hot /mnt/hot 9p2000.L 40 && io_once /mnt/hot hot-file && umount /mnt/hot"
+RC=$?
+domu_out "$DA" | diag
+check "domU a mounts share hot, does I/O, unmounts" test $RC = 0 || dump_dev "$DA" "$DEVH"
+check "dom0 sees the file domU a wrote on share hot" grep -q '^io hot-file' /srv/hot/hot-file
+BE_H=/local/domain/0/backend/$(be_kind)/$DA/$DEVH
+if [ "$BACKEND" = xen9pd ]; then
+  PAGES_BEFORE=$(xen9p_counter mapped_pages)
+  EXP_H=$(expected_pages "$DA" "$DEVH" 2> /dev/null)
+fi
+check "xen9p detach of idle share hot" share_detach "$DA" "$DEVH"
+check "share hot's xenstore nodes are gone" wait_for 10 sh -c "! xenstore-exists $BE_H && ! xenstore-exists /local/domain/$DA/device/9pfs/$DEVH"
+domu_run "$DA" 20 "i=0; while [ -e /sys/bus/xen/devices/9pfs-$DEVH ] && [ \$i -lt 50 ]; do sleep 0.2; i=\$((i+1)); done; [ ! -e /sys/bus/xen/devices/9pfs-$DEVH ]"
+check "domU a's kernel dropped device 9pfs-$DEVH" test $? = 0
+if [ "$BACKEND" = xen9pd ]; then
+  xen9p list 2>&1 | diag
+  check "xen9p list no longer shows share hot" xen9p_lacks "$DA" "$DEVH"
+  if [ -n "$EXP_H" ]; then
+    expect "xen9pd unmapped the detached share's $EXP_H ring pages" "$(xen9p_counter mapped_pages)" "$((PAGES_BEFORE - EXP_H))"
+  else
+    tap_fail "xen9pd unmapped the detached share's ring pages" "share hot never connected"
+  fi
+  check "xen9pd holds no descriptor under /srv/hot" no_fds_under /srv/hot
+fi
+domu_run "$DA" 20 "io_once /mnt/wl after-hot-detach"
+check "domU a's first share still works after the detach" grep -q '^io after-hot-detach' /srv/a/after-hot-detach
+check "domU b's I/O loop kept working through the detach" loop_moves 30
+
+phase destroy
+domu_run "$DA" 20 big_write /mnt/wl
+# in the middle: 8 MiB written and the file still growing
+check "domU a is in the middle of a large write" wait_slowly 120 sh -c \
+  's=$(stat -c %s /srv/a/destroy-big) && [ "$s" -gt 8388608 ] && sleep 1 && [ "$(stat -c %s /srv/a/destroy-big)" -gt "$s" ]'
+say "destroy-big is $(stat -c %s /srv/a/destroy-big) bytes"
+T0=$(up)
+check "xl destroy of domU a in the middle of the write" xl destroy a
+say "xl destroy took $(elapsed "$T0") s"
+check "domU a is gone" wait_for 20 domu_gone a
+if ! check "backend nodes of dead domU a are gone (backend/$(be_kind)/$DA)" wait_for 15 sh -c "! xenstore-exists /local/domain/0/backend/$(be_kind)/$DA"; then
+  xenstore-ls -fp "/local/domain/0/backend/$(be_kind)/$DA" 2>&1 | head -20 | diag
+fi
+check "domU b's I/O loop kept working through the destroy" loop_moves 30
+if [ "$BACKEND" = xen9pd ]; then
+  sleep 2
+  xen9p list 2>&1 | diag
+  check "xen9p list shows no device of dead domU a" xen9p_lacks_dom "$DA"
+  EXP_B=$(expected_pages "$DB" "$DEVB")
+  expect "xen9pd's counters: one device left (domU b's)" "$(xen9p_counter devices)" 1
+  expect "xen9pd's counters: only domU b's ring pages mapped" "$(xen9p_counter mapped_pages)" "$EXP_B"
+  expect "xen9pd's /proc maps: only domU b's ring pages (gntdev)" "$(gntdev_pages)" "$EXP_B"
+  expect "xen9pd's counters: only domU b's event channels" "$(xen9p_counter event_channels)" \
+    "$(xenstore-read "/local/domain/$DB/device/9pfs/$DEVB/num-rings")"
+  check "xen9pd holds no descriptor under dead domU a's export /srv/a" no_fds_under /srv/a
+  check "xen9pd still running" xen9pd_alive
+fi
+
+domu_run "$DB" 30 io_loop_stop
+domu_out "$DB" | tail -3 | diag
+LOOP=$(xenstore-read "/local/domain/$DB/data/xenlab/loop")
+check "domU b's I/O loop: $LOOP (rounds, errors, uptime, slowest round s): no errors" test "$(echo "$LOOP" | cut -d' ' -f2)" = 0
+
+phase modreload
+# domU b restarts its 9p modules (a guest that reboots its 9p stack) and needs the
+# share again; dom0 only watches.
+domu_run "$DB" 120 modreload u /mnt/u 9p2000.u
+domu_out "$DB" > "$L/mr"; diag < "$L/mr"
+if ! check "module reload: umount, unbind, rmmod 9p 9pnet_xen 9pnet, insmod, mount again, I/O works" grep -q '^@@MR io ok' "$L/mr"; then
+  dump_dev "$DB" "$DEVB"
+fi
+# Linux cannot bind a device again once its driver let go of it (Closed): xen9pd
+# offers the share again as a new device of the same tag, which the new driver binds.
+if [ "$BACKEND" = xen9pd ]; then
+  NEWB=$(xen9p list 2> /dev/null | awk -v d="$DB" '$1 == d && $3 == "u" { print $2 }' | tail -1)
+  if [ -n "$NEWB" ] && [ "$NEWB" != "$DEVB" ]; then
+    tap_ok "xen9pd offered share u again as device $NEWB after the driver let go of device $DEVB"
+    check "the old device's backend and frontend nodes are gone" \
+      sh -c "! xenstore-exists $BE_B && ! xenstore-exists /local/domain/$DB/device/9pfs/$DEVB"
+    DEVB=$NEWB BE_B=/local/domain/0/backend/$(be_kind)/$DB/$NEWB
+  else
+    tap_fail "xen9pd offered share u again as a new device" "xen9p list: $(xen9p list 2>&1 | tr '\n' ';')"
+  fi
+fi
+expect "backend of share u is Connected again" "$(xenstore-read "$BE_B/state" 2>&1)" 4
+check "dom0 sees the file domU b wrote after the reload" grep -q '^io after-reload' /srv/b/after-reload
+
+phase teardown
+domu_run "$DB" 30 "! grep -q ' /mnt/u 9p ' /proc/mounts || umount /mnt/u"
+check "domU b has share u unmounted" test $? = 0
+check "xen9p detach of domU b's idle share" share_detach "$DB" "$DEVB"
+if [ "$BACKEND" = xen9pd ]; then
+  wait_for 10 test "$(xen9p_counter devices)" = 0
+  xen9p list 2>&1 | diag
+  for c in devices mapped_pages event_channels open_files; do
+    expect "xen9pd's counters after the last detach: $c=0" "$(xen9p_counter "$c")" 0
+  done
+  expect "xen9pd's /proc maps: no gntdev mapping left" "$(gntdev_pages)" 0
+  check "xen9pd holds no descriptor under /srv" no_fds_under /srv
+fi
+xl destroy b > /dev/null 2>&1
+if [ "$BACKEND" = xen9pd ]; then
+  kill -TERM "$(xen9pd_pid)"
+  check "xen9pd exits on SIGTERM within 5 s" wait_for 5 xen9pd_dead
+  grep -v ' v9fs_' "$XEN9PD_LOG" | tail -40 | sed 's/^/[xen9pd] /'
+fi
+phase_end

@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# dom0-lib.sh: helpers for the lab's dom0 scripts (busybox sh), sourced as /xenlab/lib.sh.
+#
+# Results travel to the host through the serial console as lines that lab.sh parses:
+#   @@TAP ok DESC | @@TAP not ok DESC | @@TAP skip DESC # WHY, then @@DIAG lines
+#   @@PHASE NAME begin|done UPTIME (lab.sh fails every declared phase that never finished)
+# domUs are driven through xenstore: dom0 writes data/xenlab/cmd/N (a shell command
+# line), the domU agent (domu-main.sh) runs it with its output on the domU console and
+# writes data/xenlab/rc/N. dom0 reads the consoles from xenconsoled's logs.
+# Functions keep their variables `local`: callers use the same short names.
+
+XEN=$(cat /xenlab/xen-version)
+BACKEND=$(cat /xenlab/backend)
+XEN9PD_LOG=/var/log/xen9pd.log
+XEN9PD_PID=/run/xen9pd.pid
+L=/run/lab
+mkdir -p "$L"
+
+up() { cut -d' ' -f1 /proc/uptime; }
+say() { echo "@@LAB $* ($(up))"; }
+diag() { sed 's/^/@@DIAG /'; }
+tap_ok() { echo "@@TAP ok $*"; }
+tap_fail() {
+  echo "@@TAP not ok $1"; shift
+  [ $# -gt 0 ] && printf '%s\n' "$@" | diag
+  return 0
+}
+tap_skip() { echo "@@TAP skip $1 # $2"; }
+# check DESC CMD...: ok when CMD succeeds, else not ok with CMD's output as diagnostics
+check() {
+  local desc=$1 out; shift
+  if out=$("$@" 2>&1); then tap_ok "$desc"; else tap_fail "$desc" "$out"; return 1; fi
+}
+# expect DESC GOT WANT
+expect() { if [ "$2" = "$3" ]; then tap_ok "$1"; else tap_fail "$1" "got '$2', want '$3'"; return 1; fi; }
+
+PHASE=
+phase() {
+  [ -n "$PHASE" ] && echo "@@PHASE $PHASE done $(up)"
+  PHASE=$1; echo "@@PHASE $PHASE begin $(up)"
+}
+phase_end() { [ -n "$PHASE" ] && echo "@@PHASE $PHASE done $(up)"; PHASE=; }
+
+# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds; 1 on timeout
+wait_for() {
+  local n=$(( $1 * 5 )); shift
+  while ! "$@" > /dev/null 2>&1; do
+    n=$((n - 1)); [ "$n" -le 0 ] && return 1
+    sleep 0.2
+  done
+  return 0
+}
+# wait_slowly SECONDS CMD...: the same for long waits, polling ever less often (to 1 s)
+wait_slowly() {
+  local left=$(( $1 * 10 )) step=2 n=0; shift   # tenths of a second
+  while ! "$@" > /dev/null 2>&1; do
+    [ "$left" -le 0 ] && return 1
+    case $step in 10) sleep 1 ;; *) sleep "0.$step" ;; esac
+    left=$((left - step)); n=$((n + 1))
+    [ $n = 5 ] && step=5
+    [ $n = 15 ] && step=10
+  done
+  return 0   # (a while loop's status is its body's last command's)
+}
+elapsed() { awk -v a="$1" -v b="$(up)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# ---- domU consoles -----------------------------------------------------------------
+# Copies a guest's console to the serial console as "[NAME] line": one long-lived
+# tail per guest. (Every process dom0 spawns costs ~0.1 s of emulated CPU, which the
+# domUs then lack: no polling loops here.)
+# (To /dev/console: it is started inside $(domu_create ...), whose pipe it must not hold.)
+console_follow() {
+  tail -n +1 -F "/var/log/xen/console/guest-$1.log" 2> /dev/null < /dev/null \
+    | awk -v n="$1" '{ sub(/\r$/, ""); print "[" n "] " $0; fflush() }' > /dev/console 2>&1 &
+}
+
+# ---- domUs ------------------------------------------------------------------------------
+# domu_create NAME MEMORY [P9-LINE]: xl create a PV domU that runs the lab agent and
+# print its domid (the domain boots on; domu_ready waits for it). The P9-LINE goes
+# verbatim into the config.
+domu_create() {
+  local name=$1 mem=$2 p9=${3:-} d
+  {
+    echo "name = \"$name\""
+    echo 'type = "pv"'
+    echo 'kernel = "/xenlab/vmlinuz"'
+    echo 'ramdisk = "/xenlab/domu.gz"'
+    echo 'extra = "console=hvc0 quiet"'
+    echo "memory = $mem"
+    echo 'vcpus = 1'
+    echo 'on_poweroff = "destroy"'
+    echo 'on_crash = "destroy"'
+    echo "$p9"
+  } > "$L/$name.cfg"
+  if ! xl create "$L/$name.cfg" > "$L/$name.create.log" 2>&1; then
+    sed "s/^/xl create: /" "$L/$name.create.log" >&2
+    return 1
+  fi
+  console_follow "$name"
+  d=$(xl domid "$name") || return 1
+  echo "$name" > "$L/name-$d"; echo 0 > "$L/seq-$d"; rm -f "$L/wedged-$d"
+  echo "$d"
+}
+# domu_ready DOMID: wait until the domU's agent answers
+domu_ready() {
+  [ -n "$1" ] && wait_slowly 120 xenstore-read "/local/domain/$1/data/xenlab/ready"
+}
+domu_console() { tr -d '\r' < "/var/log/xen/console/guest-$(cat "$L/name-$1").log" 2> /dev/null; }
+# domu_send DOMID CMD: start CMD in the domU, print its number (for domu_wait, domu_out)
+domu_send() {
+  local d=$1 n; shift
+  [ -n "$d" ] && [ -e "$L/seq-$d" ] && [ ! -e "$L/wedged-$d" ] || { echo 0; return 1; }
+  n=$(( $(cat "$L/seq-$d") + 1 )); echo "$n" > "$L/seq-$d"
+  xenstore-write "/local/domain/$d/data/xenlab/cmd/$n" "$*"
+  echo "$n"
+}
+# domu_wait DOMID N TIMEOUT: CMD N's status (124: timed out, 125: never started or the
+# agent is stuck in an earlier command that timed out)
+domu_wait() {
+  local d=$1 n=$2 t=$3
+  [ "$n" -gt 0 ] 2> /dev/null || return 125
+  if ! wait_slowly "$t" xenstore-read "/local/domain/$d/data/xenlab/rc/$n"; then
+    touch "$L/wedged-$d"; say "domU $d: command $n timed out after $t s"
+    return 124
+  fi
+  # the console log may lag the rc node a little
+  wait_for 5 grep -q "^@@CMD $n end" "/var/log/xen/console/guest-$(cat "$L/name-$d").log"
+  return "$(xenstore-read "/local/domain/$d/data/xenlab/rc/$n")"
+}
+# domu_run DOMID TIMEOUT CMD: run CMD in the domU and wait for it
+domu_run() {
+  local d=$1 t=$2 n; shift 2
+  n=$(domu_send "$d" "$@")
+  domu_wait "$d" "$n" "$t"
+}
+# domu_out DOMID [N]: console output of command N (default: the last one)
+domu_out() {
+  local n=${2:-}; [ -n "$n" ] || n=$(cat "$L/seq-$1" 2> /dev/null) || return 0
+  domu_console "$1" | sed -n "/^@@CMD $n begin/,/^@@CMD $n end/p" | sed '1d;$d'
+}
+domu_gone() { ! xl domid "$1" > /dev/null 2>&1; }
+
+# ---- the backend: xen9pd, or QEMU's Xen 9pfs backend (XENLAB_BACKEND=qemu) ---------
+xen9pd_pid() { cat "$XEN9PD_PID" 2> /dev/null; }
+xen9pd_alive() {
+  local p; p=$(xen9pd_pid) && [ -n "$p" ] && [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status"
+}
+xen9pd_dead() { ! xen9pd_alive; }
+# Kind of backend directory the shares use: xen9pd serves libxl's xen_9pfs kind.
+be_kind() { if [ "$BACKEND" = qemu ]; then echo 9pfs; else echo xen_9pfs; fi; }
+
+# share_attach DOMID tag=T,path=P,...: hot-attach a share, print the device id
+share_attach() {
+  if [ "$BACKEND" = xen9pd ]; then xen9p attach "$@"; return; fi
+  local d=$1 spec=$2 tag path dev fe be
+  tag=$(echo "$spec" | tr ',' '\n' | sed -n 's/^tag=//p')
+  path=$(echo "$spec" | tr ',' '\n' | sed -n 's/^path=//p')
+  dev=0; while xenstore-exists "/local/domain/0/backend/9pfs/$d/$dev"; do dev=$((dev + 1)); done
+  fe=/local/domain/$d/device/9pfs/$dev be=/local/domain/0/backend/9pfs/$d/$dev
+  # the same nodes and permissions libxl writes; the frontend sees the device at chmod
+  xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$d" "$be/online" 1 "$be/state" 1 \
+    "$be/path" "$path" "$be/security_model" none
+  xenstore-chmod -r "$be" n0 "r$d"
+  xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 "$fe/tag" "$tag"
+  xenstore-chmod -r "$fe" "n$d" r0
+  # QEMU serves the devices it finds when it starts (and, 7.2, ones added later)
+  if [ ! -e "$L/qemu-$d.pid" ]; then
+    xen-qemu-system-i386 -xen-domid "$d" -xen-attach -name "dom$d" -nographic -nodefaults \
+      -no-user-config -machine xenpv -m 64 -display none -monitor none \
+      > "/var/log/xen/qemu-$d.log" 2>&1 &
+    echo $! > "$L/qemu-$d.pid"
+  fi
+  if ! wait_for 30 test "$(xenstore-read "$be/state" 2> /dev/null)" = 2; then
+    echo "backend never reached InitWait" >&2
+    return 1
+  fi
+  echo "$dev"
+}
+# share_detach DOMID DEVID
+share_detach() {
+  if [ "$BACKEND" = xen9pd ]; then xen9p detach "$@"; return; fi
+  local be=/local/domain/0/backend/9pfs/$1/$2
+  xenstore-write "$be/online" 0 "$be/state" 5
+  wait_for 10 test "$(xenstore-read "$be/state" 2> /dev/null)" = 6
+  xenstore-rm "/local/domain/$1/device/9pfs/$2"; xenstore-rm "$be"
+}
+
+# One of the daemon-wide counters of `xen9p list`'s last line:
+#   daemon: pid=N devices=N mapped_pages=N event_channels=N open_files=N
+xen9p_counter() { xen9p list 2> /dev/null | sed -n "s/^daemon:.* $1=\([0-9]*\).*/\1/p"; }
+# Pages xen9pd maps from guests, from its /proc maps (gntdev mappings)
+gntdev_pages() {
+  awk '/\/dev\/xen\/gntdev/ { split($1, r, "-"); n += (("0x" r[2]) - ("0x" r[1])) / 4096 } END { print n + 0 }' \
+    "/proc/$(xen9pd_pid)/maps"
+}
+# Grant pages a Linux frontend shares for device DOMID/DEVID: rings x (1 + 2^order),
+# order = min(what the backend offers, 9)
+expected_pages() {
+  local be=/local/domain/0/backend/$(be_kind)/$1/$2 r o
+  r=$(xenstore-read "/local/domain/$1/device/9pfs/$2/num-rings")
+  o=$(xenstore-read "$be/max-ring-page-order"); [ "$o" -gt 9 ] && o=9
+  echo $(( r * (1 + (1 << o)) ))
+}
+# Open descriptors of xen9pd that point at DIR or beneath it
+xen9pd_fds_under() {
+  ls -l "/proc/$(xen9pd_pid)/fd" 2> /dev/null | awk -v d="$1" 'index($NF, d "/") == 1 || $NF == d'
+}
+no_fds_under() { [ -z "$(xen9pd_fds_under "$1")" ]; }
+# xen9p_has DOMID DEVID [TAG]: `xen9p list` has that device (DOM DEV TAG ... columns)
+xen9p_has() { xen9p list 2> /dev/null | awk -v d="$1" -v v="$2" -v t="${3:-}" '$1 == d && $2 == v && (t == "" || $3 == t) { f = 1 } END { exit !f }'; }
+xen9p_has_dom() { xen9p list 2> /dev/null | awk -v d="$1" '$1 == d { f = 1 } END { exit !f }'; }
+xen9p_lacks() { ! xen9p_has "$@"; }
+xen9p_lacks_dom() { ! xen9p_has_dom "$1"; }
+# dump_dev DOMID DEVID: a device's xenstore nodes and xen9pd's own messages, as diagnostics
+dump_dev() {
+  xenstore-ls -fp "/local/domain/0/backend/$(be_kind)/$1/$2" 2>&1 | diag
+  xenstore-ls -fp "/local/domain/$1/device/9pfs/$2" 2>&1 | diag
+  [ -f "$XEN9PD_LOG" ] && grep -v ' v9fs_' "$XEN9PD_LOG" | tail -8 | diag
+}

@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# domu-lib.sh: what dom0 asks a lab domU to do (busybox sh). Each function prints
+# "@@KEY value" lines that dom0 reads back from the console.
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# mount_share TAG MOUNTPOINT VERSION [SECONDS]: mount a Xen 9pfs share. The tag is
+# known to 9pnet_xen only once the device has connected, so retry for a while.
+mount_share() {
+  mkdir -p "$2"
+  t0=$(uptime_s) i=0
+  while [ "$i" -lt "$(( ${4:-30} * 4 ))" ]; do
+    if mount -t 9p -o "trans=xen,version=$3,msize=524288" "$1" "$2" 2> /tmp/mount.err; then
+      echo "@@MOUNT ok after $(since "$t0") s: $(grep " $2 " /proc/mounts)"
+      return 0
+    fi
+    sleep 0.25; i=$((i + 1))
+  done
+  echo "@@MOUNT failed: $(cat /tmp/mount.err)"
+  for d in /sys/bus/xen/devices/9pfs-*; do
+    [ -e "$d" ] && echo "@@MOUNT device ${d##*/}: state $(cat "$d/state" 2> /dev/null), driver $(basename "$(readlink "$d/driver")" 2> /dev/null)"
+  done
+  dmesg | grep -iE '9p|xen' | tail -10
+  return 1
+}
+
+# workload MOUNTPOINT: tests/workload's guest side (knobs in the environment). Debian 13's
+# busybox has getfattr/setfattr applets, and busybox-static's shell runs applets in
+# preference to PATH: shell functions come first, so they bring attr's tools back.
+workload() {
+  sh -c 'getfattr() { /usr/bin/getfattr "$@"; }; setfattr() { /usr/bin/setfattr "$@"; }; . "$0"' \
+    /xenlab/workload/guest-workload.sh "$1"
+}
+
+# io_once MOUNTPOINT NAME: write a file, read it back, list the directory (on 9p only)
+io_once() {
+  grep -q " $1 9p " /proc/mounts || { echo "$1 is not a 9p mount"; return 1; }
+  s="io $2 $(uptime_s) $$"
+  echo "$s" > "$1/$2" && [ "$(cat "$1/$2")" = "$s" ] && ls "$1" > /dev/null
+}
+
+# ---- flush: a read that blocks in dom0 (dom0 bind-mounts /proc/kmsg onto FILE) ------
+# flush_block MOUNTPOINT FILE: start a reader of FILE, prove it is stuck in the
+# backend, do other I/O meanwhile, SIGKILL it and time its death.
+flush_block() {
+  m=$1 f=$2
+  dmesg | grep -c 'Wrong req tag' > /tmp/flush.wrongtag0
+  cat "$m/$f" > /tmp/flush.out 2>&1 &
+  pid=$!
+  echo "$pid" > /tmp/flush.pid
+  sleep 3
+  st=$(awk '{ print $3 }' "/proc/$pid/stat" 2> /dev/null)
+  echo "@@FL reader pid=$pid state=${st:-gone} bytes=$(wc -c < /tmp/flush.out) wchan=$(cat "/proc/$pid/wchan" 2> /dev/null)"
+  # other requests on the same mount while the reader is stuck (each bounded)
+  t0=$(uptime_s)
+  if timeout 10 sh -c ". /xenlab/domu-lib.sh; io_once '$m' flush-side-1 && io_once '$m' flush-side-2 && cat '$m/flush-side-1' > /dev/null"; then
+    echo "@@FL side-io ok $(since "$t0")"
+  else
+    echo "@@FL side-io failed $(since "$t0")"
+  fi
+  t0=$(uptime_s)
+  kill -9 "$pid"
+  i=0
+  # dead = reaped or a zombie (the shell reaps it at wait below)
+  while [ "$i" -lt 1000 ]; do
+    st=$(awk '{ print $3 }' "/proc/$pid/stat" 2> /dev/null)
+    [ -z "$st" ] || [ "$st" = Z ] && break
+    sleep 0.01; i=$((i + 1))
+  done
+  if [ -z "$st" ] || [ "$st" = Z ]; then
+    echo "@@FL died-after $(since "$t0")"
+    wait "$pid" 2> /dev/null
+  else
+    echo "@@FL still-alive-after $(since "$t0") state=$st wchan=$(cat "/proc/$pid/wchan" 2> /dev/null)"
+  fi
+  return 0
+}
+# flush_after MOUNTPOINT: after dom0 released the read: the mount works, no stray reply
+flush_after() {
+  m=$1 pid=$(cat /tmp/flush.pid)
+  st=$(awk '{ print $3 }' "/proc/$pid/stat" 2> /dev/null)
+  echo "@@FL reader-now ${st:-gone}"
+  [ -z "$st" ] || [ "$st" = Z ] && wait "$pid" 2> /dev/null
+  t0=$(uptime_s)
+  if timeout 10 sh -c ". /xenlab/domu-lib.sh; io_once '$m' flush-after"; then
+    echo "@@FL after-io ok $(since "$t0")"
+  else
+    echo "@@FL after-io failed $(since "$t0")"
+  fi
+  echo "@@FL wrong-req-tag $(( $(dmesg | grep -c 'Wrong req tag') - $(cat /tmp/flush.wrongtag0) ))"
+  dmesg | grep -i '9p' | tail -5
+}
+
+# ---- module reload: unmount, unload the 9p modules, load them again, mount again ----
+# xenbus holds a reference on a frontend module while one of its devices is bound
+# (Linux >= 5.5), so the 9pfs devices are unbound from the driver before rmmod; insmod
+# binds them again and the frontend connects anew.
+modreload() {  # modreload TAG MOUNTPOINT VERSION
+  tag=$1 m=$2 v=$3
+  umount "$m" || { echo "@@MR umount failed"; return 1; }
+  for dev in /sys/bus/xen/drivers/9pfs/9pfs-*; do
+    [ -e "$dev" ] || continue
+    echo "${dev##*/}" > /sys/bus/xen/drivers/9pfs/unbind || { echo "@@MR unbind ${dev##*/} failed"; return 1; }
+    echo "@@MR unbound ${dev##*/}"
+  done
+  for mod in 9p 9pnet_xen 9pnet; do rmmod "$mod" || { echo "@@MR rmmod $mod failed"; return 1; }; done
+  echo "@@MR unloaded: $(lsmod | grep -c 9p) 9p modules left"
+  sleep 1
+  for f in 9pnet.ko 9pnet_xen.ko 9p.ko; do insmod "/lib/modules/$f" || { echo "@@MR insmod $f failed"; return 1; }; done
+  mount_share "$tag" "$m" "$v" 30 || { echo "@@MR mount failed"; return 1; }
+  io_once "$m" after-reload && echo "@@MR io ok"
+}
+
+# ---- a loop of small I/O that must keep going while other domains come and go --------
+# Progress in xenstore (data/xenlab/loop = "ROUNDS ERRORS UPTIME SLOWEST") so dom0 sees a
+# stall. A round that takes over 30 s counts as an error (a TCG round takes 1-5 s,
+# longer while Xen tears a domain down); the slowest round is kept to show the margin.
+io_loop() {
+  m=$1 r=0 e=0 slow=0
+  rm -f /tmp/loop.stop
+  while [ ! -e /tmp/loop.stop ]; do
+    t0=$(uptime_s)
+    if timeout 30 sh -c ". /xenlab/domu-lib.sh; io_once '$m' loop-$((r % 8))"; then r=$((r + 1))
+    else e=$((e + 1)); echo "@@LOOP round failed at $t0 after $(since "$t0") s"; fi
+    slow=$(awk -v a="$t0" -v b="$(uptime_s)" -v s="$slow" 'BEGIN { d = b - a; printf "%.2f", d > s ? d : s }')
+    xenstore-write data/xenlab/loop "$r $e $(uptime_s) $slow"
+    sleep 0.2
+  done
+  xenstore-write data/xenlab/loop "$r $e $(uptime_s) $slow stopped"
+}
+io_loop_start() { io_loop "$1" > /tmp/loop.log 2>&1 & echo $! > /tmp/loop.pid; }
+io_loop_stop() {
+  touch /tmp/loop.stop
+  i=0; while [ -d "/proc/$(cat /tmp/loop.pid)" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+  cat /tmp/loop.log
+  echo "@@LOOP $(xenstore-read data/xenlab/loop)"
+}
+
+# big_write MOUNTPOINT: a large write that only ends with the domain
+big_write() { dd if=/dev/zero of="$1/destroy-big" bs=1M count=100000 > /dev/null 2>&1 & }
+
+# show COMMAND...: print a command as typed, then run it (the demo)
+show() { echo "domU# $*"; "$@"; }
+
+# demo_domu TAG: what the demo shows a domU doing with a share served by xen9pd
+demo_domu() {
+  i=0
+  while ! mount -t 9p -o trans=xen,version=9p2000.L,msize=524288 "$1" /mnt 2> /dev/null; do
+    i=$((i + 1)); [ $i -gt 60 ] && { echo "the share never came up"; return 1; }
+    sleep 0.5
+  done
+  echo "domU# mount -t 9p -o trans=xen,version=9p2000.L,msize=524288 $1 /mnt"
+  echo "domU# grep ' /mnt ' /proc/mounts"; grep " /mnt " /proc/mounts
+  show cat /mnt/hello.txt
+  echo "domU# echo \"written by the domU, Linux \$(uname -r)\" > /mnt/from-domu.txt"
+  echo "written by the domU, Linux $(uname -r)" > /mnt/from-domu.txt || return 1
+  show dd if=/dev/urandom of=/mnt/blob.bin bs=1M count=8 || return 1
+  show md5sum /mnt/blob.bin
+  show ls -l /mnt
+  show df -h /mnt
+  show umount /mnt
+}
