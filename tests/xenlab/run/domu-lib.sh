@@ -123,7 +123,7 @@ io_loop() {
     t0=$(uptime_s)
     if timeout 30 sh -c ". /xenlab/domu-lib.sh; io_once '$m' loop-$((r % 8))"; then r=$((r + 1))
     else e=$((e + 1)); echo "@@LOOP round failed at $t0 after $(since "$t0") s"; fi
-    slow=$(awk -v a="$t0" -v b="$(uptime_s)" -v s="$slow" 'BEGIN { d = b - a; printf "%.2f", d > s ? d : s }')
+    slow=$(awk -v a="$t0" -v b="$(uptime_s)" -v s="$slow" 'BEGIN { d = b - a; printf "%.2f", (d > s ? d : s) }')
     xenstore-write data/xenlab/loop "$r $e $(uptime_s) $slow"
     sleep 0.2
   done
