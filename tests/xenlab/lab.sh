@@ -11,7 +11,7 @@
 # Environment:
 #   top_builddir        build dir holding xen9pd and xen9p (set by `make check`; default .)
 #   XEN9P_CACHE         image cache root (default /var/cache/xen9p), see build-image.sh
-#   XENLAB_SCRIPT       lab (default) | demo: which run/dom0-*.sh dom0 runs (or a
+#   XENLAB_SCRIPT       lab (default) | demo | bench: which run/dom0-*.sh dom0 runs (or a
 #                       path to a dom0 script of your own, for experiments)
 #   XENLAB_BACKEND      xen9pd (default) | qemu: QEMU's Xen 9pfs backend instead of
 #                       xen9pd, to debug the lab itself; the xen9pd checks then SKIP

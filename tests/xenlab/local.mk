@@ -14,5 +14,6 @@ EXTRA_DIST += \
 	tests/xenlab/run/dom0-lib.sh \
 	tests/xenlab/run/dom0-lab.sh \
 	tests/xenlab/run/dom0-demo.sh \
+	tests/xenlab/run/dom0-bench.sh \
 	tests/xenlab/run/domu-main.sh \
 	tests/xenlab/run/domu-lib.sh

@@ -294,7 +294,7 @@ domu_run "$DB" 30 "! grep -q ' /mnt/u 9p ' /proc/mounts || umount /mnt/u"
 check "domU b has share u unmounted" test $? = 0
 check "xen9p detach of domU b's idle share" share_detach "$DB" "$DEVB"
 if [ "$BACKEND" = xen9pd ]; then
-  wait_for 10 test "$(xen9p_counter devices)" = 0
+  wait_for 10 counter_is devices 0
   xen9p list 2>&1 | diag
   for c in devices mapped_pages event_channels open_files; do
     expect "xen9pd's counters after the last detach: $c=0" "$(xen9p_counter "$c")" 0

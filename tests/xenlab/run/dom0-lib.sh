@@ -149,6 +149,8 @@ xen9pd_dead() { ! xen9pd_alive; }
 # Kind of backend directory the shares use: xen9pd serves libxl's xen_9pfs kind.
 be_kind() { if [ "$BACKEND" = qemu ]; then echo 9pfs; else echo xen_9pfs; fi; }
 
+# state_at_least DIR N: the xenbus state in DIR/state is N or later
+state_at_least() { local v; v=$(xenstore-read "$1/state" 2> /dev/null) && [ "$v" -ge "$2" ]; }
 # share_attach DOMID tag=T,path=P,...: hot-attach a share, print the device id
 share_attach() {
   if [ "$BACKEND" = xen9pd ]; then xen9p attach "$@"; return; fi
@@ -170,7 +172,8 @@ share_attach() {
       > "/var/log/xen/qemu-$d.log" 2>&1 &
     echo $! > "$L/qemu-$d.pid"
   fi
-  if ! wait_for 30 test "$(xenstore-read "$be/state" 2> /dev/null)" = 2; then
+  # QEMU needs a while to start under TCG; the frontend may connect at once
+  if ! wait_slowly 120 state_at_least "$be" 2; then
     echo "backend never reached InitWait" >&2
     return 1
   fi
@@ -181,13 +184,14 @@ share_detach() {
   if [ "$BACKEND" = xen9pd ]; then xen9p detach "$@"; return; fi
   local be=/local/domain/0/backend/9pfs/$1/$2
   xenstore-write "$be/online" 0 "$be/state" 5
-  wait_for 10 test "$(xenstore-read "$be/state" 2> /dev/null)" = 6
+  wait_for 10 state_at_least "$be" 6
   xenstore-rm "/local/domain/$1/device/9pfs/$2"; xenstore-rm "$be"
 }
 
 # One of the daemon-wide counters of `xen9p list`'s last line:
 #   daemon: pid=N devices=N mapped_pages=N event_channels=N open_files=N
 xen9p_counter() { xen9p list 2> /dev/null | sed -n "s/^daemon:.* $1=\([0-9]*\).*/\1/p"; }
+counter_is() { [ "$(xen9p_counter "$1")" = "$2" ]; }
 # Pages xen9pd maps from guests, from its /proc maps (gntdev mappings)
 gntdev_pages() {
   awk '/\/dev\/xen\/gntdev/ { split($1, r, "-"); n += (("0x" r[2]) - ("0x" r[1])) / 4096 } END { print n + 0 }' \

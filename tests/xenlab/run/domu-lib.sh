@@ -161,3 +161,22 @@ demo_domu() {
   show df -h /mnt
   show umount /mnt
 }
+
+# ---- microbench MOUNTPOINT: timed file operations (the lab's benchmark, run/dom0-bench.sh)
+# Prints "@@MB OPERATION SECONDS" lines. Busybox builtins where possible: under TCG a
+# process spawn in a PV guest costs more than a 9P round trip.
+microbench() {
+  m=$1
+  t=$(uptime_s); i=0; while [ $i -lt 300 ]; do : > "$m/f$i"; i=$((i + 1)); done; echo "@@MB create-300-files $(since "$t")"
+  t=$(uptime_s); i=0; while [ $i -lt 300 ]; do [ -e "$m/f$i" ] || echo "f$i missing"; i=$((i + 1)); done; echo "@@MB stat-300-files $(since "$t")"
+  t=$(uptime_s); dd if=/dev/zero of="$m/big" bs=512k count=64 2> /dev/null; echo "@@MB write-32MiB-512k $(since "$t")"
+  t=$(uptime_s); dd if="$m/big" of=/dev/null bs=512k 2> /dev/null; echo "@@MB read-32MiB-512k $(since "$t")"
+  t=$(uptime_s); dd if="$m/big" of=/dev/null bs=4k count=2048 2> /dev/null; echo "@@MB read-8MiB-4k $(since "$t")"
+  # four readers at once: requests in flight on the same mount
+  t=$(uptime_s)
+  for k in 0 1 2 3; do dd if="$m/big" of=/dev/null bs=4k count=2048 skip=$((k * 2048)) 2> /dev/null & done
+  wait
+  echo "@@MB read-4x8MiB-4k-parallel $(since "$t")"
+  t=$(uptime_s); i=0; while [ $i -lt 300 ]; do rm "$m/f$i"; i=$((i + 1)); done; echo "@@MB remove-300-files $(since "$t")"
+  rm -f "$m/big"
+}
