@@ -387,15 +387,6 @@ static bool config_key(const char *key)
     return true;
 }
 
-static bool write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                       const char *key, const char *value, struct xs_permissions *perms)
-{
-    char *path = g_strdup_printf("%s/%s", dir, key);
-    bool ok = xs_write(xs, t, path, value, strlen(value)) && xs_set_permissions(xs, t, path, perms, 2);
-    g_free(path);
-    return ok;
-}
-
 /*
  * Linux's frontend cannot reconnect a device it once closed: after its
  * driver is unbound (rmmod 9pnet_xen, Connected -> Closed without Closing)
@@ -413,29 +404,29 @@ static void replug(struct xen_device *d)
     char *fe_new = g_strdup_printf("%s/%lu", fe_parent, devid);
     char *be_new = g_strdup_printf("%s/%lu", be_parent, devid);
     char **keys = xstore_directory(xs, d->be_path);
-    struct xs_permissions fe_perms[2] = { { d->domid, XS_PERM_NONE }, { d->host->self, XS_PERM_READ } };
-    struct xs_permissions be_perms[2] = { { d->host->self, XS_PERM_NONE }, { d->domid, XS_PERM_READ } };
+    /* libxl's permissions: each side owns its directory, the other side reads. */
+    unsigned fe = d->domid, be = d->host->self;
     char be_id[16];
-    snprintf(be_id, sizeof(be_id), "%u", d->host->self);
+    snprintf(be_id, sizeof(be_id), "%u", be);
     bool ok = false;
     for (int attempt = 0; attempt < 16 && !ok; attempt++) {
         xs_transaction_t t = xs_transaction_start(xs);
-        bool w = xs_mkdir(xs, t, fe_new) && xs_set_permissions(xs, t, fe_new, fe_perms, 2) &&
-                 write_node(xs, t, fe_new, "backend", be_new, fe_perms) &&
-                 write_node(xs, t, fe_new, "backend-id", be_id, fe_perms) &&
-                 write_node(xs, t, fe_new, "state", "1", fe_perms) &&
-                 write_node(xs, t, fe_new, "tag", d->tag ? d->tag : "", fe_perms) &&
-                 xs_mkdir(xs, t, be_new) && xs_set_permissions(xs, t, be_new, be_perms, 2) &&
-                 write_node(xs, t, be_new, "frontend", fe_new, be_perms) &&
-                 write_node(xs, t, be_new, "state", "1", be_perms) &&
-                 write_node(xs, t, be_new, "xen9p-attached", "1", be_perms);
+        bool w = xstore_mkdir_owned(xs, t, fe_new, fe, be) &&
+                 xstore_write_child(xs, t, fe_new, "backend", be_new, fe, be) &&
+                 xstore_write_child(xs, t, fe_new, "backend-id", be_id, fe, be) &&
+                 xstore_write_child(xs, t, fe_new, "state", "1", fe, be) &&
+                 xstore_write_child(xs, t, fe_new, "tag", d->tag ? d->tag : "", fe, be) &&
+                 xstore_mkdir_owned(xs, t, be_new, be, fe) &&
+                 xstore_write_child(xs, t, be_new, "frontend", fe_new, be, fe) &&
+                 xstore_write_child(xs, t, be_new, "state", "1", be, fe) &&
+                 xstore_write_child(xs, t, be_new, "xen9p-attached", "1", be, fe);
         for (char **k = keys; w && k && *k; k++) {
             if (!config_key(*k))
                 continue;
-            char *path = g_strdup_printf("%s/%s", d->be_path, *k);
+            char *path = be_key(d, *k);
             unsigned int len;
             char *value = xs_read(xs, t, path, &len);
-            w = value && write_node(xs, t, be_new, *k, value, be_perms);
+            w = value && xstore_write_child(xs, t, be_new, *k, value, be, fe);
             free(value);
             g_free(path);
         }

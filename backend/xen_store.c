@@ -37,15 +37,36 @@ bool xstore_read_uint(struct xs_handle *xs, const char *path, unsigned long max,
     return ok;
 }
 
-bool xstore_write_owned(struct xs_handle *xs, xs_transaction_t t, const char *path,
-                        const char *value, unsigned owner, unsigned reader)
+/* libxl's permissions for a device node: the owner, and one reader. */
+static bool set_owned(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                      unsigned owner, unsigned reader)
 {
     struct xs_permissions perms[2] = {
         { .id = owner, .perms = XS_PERM_NONE },
         { .id = reader, .perms = XS_PERM_READ },
     };
-    return xs_write(xs, t, path, value, strlen(value)) &&
-           xs_set_permissions(xs, t, path, perms, owner == reader ? 1 : 2);
+    return xs_set_permissions(xs, t, path, perms, owner == reader ? 1 : 2);
+}
+
+bool xstore_write_owned(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                        const char *value, unsigned owner, unsigned reader)
+{
+    return xs_write(xs, t, path, value, strlen(value)) && set_owned(xs, t, path, owner, reader);
+}
+
+bool xstore_write_child(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                        const char *key, const char *value, unsigned owner, unsigned reader)
+{
+    char *path = g_strdup_printf("%s/%s", dir, key);
+    bool ok = xstore_write_owned(xs, t, path, value, owner, reader);
+    g_free(path);
+    return ok;
+}
+
+bool xstore_mkdir_owned(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                        unsigned owner, unsigned reader)
+{
+    return xs_mkdir(xs, t, path) && set_owned(xs, t, path, owner, reader);
 }
 
 void xstore_rm_tidy(struct xs_handle *xs, xs_transaction_t t, const char *path)

@@ -16,6 +16,12 @@ bool xstore_read_uint(struct xs_handle *xs, const char *path, unsigned long max,
 /* Writes `value` and gives it the permissions [owner none, reader read]. */
 bool xstore_write_owned(struct xs_handle *xs, xs_transaction_t t, const char *path,
                         const char *value, unsigned owner, unsigned reader);
+/* The same for the node dir/key. */
+bool xstore_write_child(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                        const char *key, const char *value, unsigned owner, unsigned reader);
+/* Makes the directory `path` with the permissions [owner none, reader read]. */
+bool xstore_mkdir_owned(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                        unsigned owner, unsigned reader);
 /* Removes `path`, then its parent if that became empty (as libxl does). */
 void xstore_rm_tidy(struct xs_handle *xs, xs_transaction_t t, const char *path);
 

@@ -222,20 +222,12 @@ static long free_devid(struct xs_handle *xs, unsigned fe, const char *tag)
     return clash ? -1 : devid;
 }
 
-static bool write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                       const char *key, const char *value, struct xs_permissions *perms)
-{
-    char *path = g_strdup_printf("%s/%s", dir, key);
-    bool ok = xs_write(xs, t, path, value, strlen(value)) && xs_set_permissions(xs, t, path, perms, 2);
-    g_free(path);
-    return ok;
-}
-
+/* A fresh directory: whatever an earlier device left there goes. */
 static bool make_dir(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                     struct xs_permissions *perms)
+                     unsigned owner, unsigned reader)
 {
     xs_rm(xs, t, dir);
-    return xs_mkdir(xs, t, dir) && xs_set_permissions(xs, t, dir, perms, 2);
+    return xstore_mkdir_owned(xs, t, dir, owner, reader);
 }
 
 static bool write_device(struct xs_handle *xs, unsigned fe, unsigned devid,
@@ -246,29 +238,28 @@ static bool write_device(struct xs_handle *xs, unsigned fe, unsigned devid,
     snprintf(feid, sizeof(feid), "%u", fe);
     snprintf(beid, sizeof(beid), "%d", opt_backend);
     /* libxl's permissions: each side owns its directory, the other side reads. */
-    struct xs_permissions fe_perms[2] = { { fe, XS_PERM_NONE }, { opt_backend, XS_PERM_READ } };
-    struct xs_permissions be_perms[2] = { { opt_backend, XS_PERM_NONE }, { fe, XS_PERM_READ } };
+    unsigned be = (unsigned)opt_backend;
     bool ok = false;
     for (int attempt = 0; attempt < 16 && !ok; attempt++) {
         xs_transaction_t t = xs_transaction_start(xs);
-        bool w = make_dir(xs, t, fedir, fe_perms) &&
-                 write_node(xs, t, fedir, "backend", bedir, fe_perms) &&
-                 write_node(xs, t, fedir, "backend-id", beid, fe_perms) &&
-                 write_node(xs, t, fedir, "state", "1", fe_perms) &&
-                 write_node(xs, t, fedir, "tag", spec->tag, fe_perms) &&
-                 make_dir(xs, t, bedir, be_perms) &&
-                 write_node(xs, t, bedir, "frontend", fedir, be_perms) &&
-                 write_node(xs, t, bedir, "frontend-id", feid, be_perms) &&
-                 write_node(xs, t, bedir, "online", "1", be_perms) &&
-                 write_node(xs, t, bedir, "state", "1", be_perms) &&
-                 write_node(xs, t, bedir, "path", spec->path, be_perms) &&
-                 write_node(xs, t, bedir, "security_model", spec->model ? spec->model : "none", be_perms) &&
-                 write_node(xs, t, bedir, "max-files", spec->max_files ? spec->max_files : "0", be_perms) &&
-                 write_node(xs, t, bedir, "max-open-files", spec->max_open_files ? spec->max_open_files : "0", be_perms) &&
-                 write_node(xs, t, bedir, "max-space", spec->max_space ? spec->max_space : "0", be_perms) &&
-                 write_node(xs, t, bedir, "auto-delete", spec->auto_delete ? spec->auto_delete : "0", be_perms) &&
+        bool w = make_dir(xs, t, fedir, fe, be) &&
+                 xstore_write_child(xs, t, fedir, "backend", bedir, fe, be) &&
+                 xstore_write_child(xs, t, fedir, "backend-id", beid, fe, be) &&
+                 xstore_write_child(xs, t, fedir, "state", "1", fe, be) &&
+                 xstore_write_child(xs, t, fedir, "tag", spec->tag, fe, be) &&
+                 make_dir(xs, t, bedir, be, fe) &&
+                 xstore_write_child(xs, t, bedir, "frontend", fedir, be, fe) &&
+                 xstore_write_child(xs, t, bedir, "frontend-id", feid, be, fe) &&
+                 xstore_write_child(xs, t, bedir, "online", "1", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "state", "1", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "path", spec->path, be, fe) &&
+                 xstore_write_child(xs, t, bedir, "security_model", spec->model ? spec->model : "none", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "max-files", spec->max_files ? spec->max_files : "0", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "max-open-files", spec->max_open_files ? spec->max_open_files : "0", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "max-space", spec->max_space ? spec->max_space : "0", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "auto-delete", spec->auto_delete ? spec->auto_delete : "0", be, fe) &&
                  /* no toolstack will remove these nodes: xen9pd does when the domain dies */
-                 write_node(xs, t, bedir, "xen9p-attached", "1", be_perms);
+                 xstore_write_child(xs, t, bedir, "xen9p-attached", "1", be, fe);
         if (!w) {
             int saved = errno;
             xs_transaction_end(xs, t, true);

@@ -11,8 +11,7 @@ phase bench
 mkdir -p /srv/bench
 mount -t tmpfs -o size=300m bench /srv/bench
 if [ "$BACKEND" = xen9pd ]; then
-  xen9pd --foreground --pid-file "$XEN9PD_PID" > "$XEN9PD_LOG" 2>&1 &
-  wait_for 10 test -s "$XEN9PD_PID"
+  xen9pd_start
   check "xen9pd started in dom0" xen9pd_alive
 fi
 if D=$(domu_create bench 256 2> "$L/err"); then tap_ok "xl create domU bench"; else tap_fail "xl create domU bench" "$(cat "$L/err")"; fi

@@ -9,8 +9,7 @@ dom0() { echo "dom0# $*"; "$@" 2>&1 | sed 's/^/dom0> /'; }
 phase demo
 mkdir -p /srv/demo
 echo "hello from dom0, Xen $XEN" > /srv/demo/hello.txt
-xen9pd --foreground --pid-file "$XEN9PD_PID" > "$XEN9PD_LOG" 2>&1 &
-wait_for 10 test -s "$XEN9PD_PID"
+xen9pd_start
 check "xen9pd runs in dom0" xen9pd_alive
 if [ "$XEN" = 4.20 ]; then
   # libxl 4.20 hands type=xen_9pfsd shares to the running xen9pd

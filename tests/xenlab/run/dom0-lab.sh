@@ -20,8 +20,7 @@ mke2fs -q -F -b 4096 -I 256 /var/lib/lab/share.img > /dev/null
 check "share file system: ext on a loop device" mount -t ext4 -o loop,discard,user_xattr /var/lib/lab/share.img /srv
 mkdir -p /srv/a /srv/b /srv/hot
 if [ "$BACKEND" = xen9pd ]; then
-  xen9pd --foreground --trace --pid-file "$XEN9PD_PID" > "$XEN9PD_LOG" 2>&1 &
-  wait_for 10 test -s "$XEN9PD_PID"
+  xen9pd_start --trace
   check "xen9pd started in dom0 as the backend service" xen9pd_alive
   # libxl 4.20 spawns its own xen-9pfsd unless this node exists
   expect "xen9pd claimed libxl/xen-9pfs/state" \

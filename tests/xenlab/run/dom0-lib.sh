@@ -146,6 +146,13 @@ xen9pd_alive() {
   local p; p=$(xen9pd_pid) && [ -n "$p" ] && [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status"
 }
 xen9pd_dead() { ! xen9pd_alive; }
+# xen9pd_start [OPTION...]: xen9pd as dom0's backend service, in the background (its
+# log in $XEN9PD_LOG); returns once it wrote its pid file. Not under `check`: the
+# daemon would hold check's output pipe open.
+xen9pd_start() {
+  xen9pd --foreground --pid-file "$XEN9PD_PID" "$@" > "$XEN9PD_LOG" 2>&1 &
+  wait_for 10 test -s "$XEN9PD_PID"
+}
 # Kind of backend directory the shares use: xen9pd serves libxl's xen_9pfs kind.
 be_kind() { if [ "$BACKEND" = qemu ]; then echo 9pfs; else echo xen_9pfs; fi; }
 
