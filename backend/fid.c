@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Fids: the client's handles, per session (design.md: fid tables are per device). */
+/* Fids: the client's handles, per session (docs/design.md: fid tables are per device). */
 #include "config.h"
 
 #include <errno.h>
@@ -61,7 +61,7 @@ int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
     struct p9_session *s = req->session;
     int err = 0;
     pthread_mutex_lock(&s->lock);
-    /* A flushed request must leave no trace (design.md: a cancelled Twalk's
+    /* A flushed request must leave no trace (docs/design.md: a cancelled Twalk's
      * newfid does not appear), so the check and the insert share the lock
      * the flush takes. */
     if (atomic_load(&req->cancel.requested))

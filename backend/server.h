@@ -4,7 +4,7 @@
  * Xen device.  The transport hands in whole request messages and sends the
  * whole replies the session gives back; it knows nothing of 9P beyond the
  * 7-byte header.  Requests run on the session's workers and complete in any
- * order; Tflush is handled as design.md "Tflush and cancelled requests" says.
+ * order; Tflush is handled as docs/design.md "Tflush and cancelled requests" says.
  */
 #ifndef XEN9P_SERVER_H
 #define XEN9P_SERVER_H

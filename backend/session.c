@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * A 9P session: requests in, whole replies out, in completion order, and
- * Tflush exactly as design.md "Tflush and cancelled requests" says:
+ * Tflush exactly as docs/design.md "Tflush and cancelled requests" says:
  *  - flushed while queued: no reply, Rflush at once;
  *  - flushed while running: the worker is interrupted; a pure call is
  *    abandoned (Rflush at once, result dropped) unless it already made its

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * A Xen 9pfs device and its xenbus handshake (xen-9pfs-protocol.md C.1):
+ * A Xen 9pfs device and its xenbus handshake (docs/xen-transport.md C.1):
  * configure from the backend keys, advertise (versions, max-rings,
  * max-ring-page-order) and go InitWait, connect when the frontend is
  * Initialised, disconnect on Closing/Closed, online=0 or a toolstack

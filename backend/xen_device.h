@@ -2,7 +2,7 @@
 /*
  * One Xen 9pfs device (a backend directory backend/xen_9pfs/<domid>/<devid>):
  * its configuration from xenstore, the xenbus handshake of
- * xen-9pfs-protocol.md C.1, its rings and its 9P session.
+ * docs/xen-transport.md C.1, its rings and its 9P session.
  */
 #ifndef XEN9P_XEN_DEVICE_H
 #define XEN9P_XEN_DEVICE_H

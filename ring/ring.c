@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Framing and whole-message publishing on the Xen 9pfs byte rings.
- * Barrier placement follows 9pfs.pandoc "Ring Usage" (xen-9pfs-protocol.md A.6).
+ * Barrier placement: docs/xen-transport.md A.6.
  *
  * The interface page declares its indices as plain RING_IDX (we must not
  * redefine the Xen struct), so shared indices are accessed with the GNU

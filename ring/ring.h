@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The Xen 9pfs data ring over plain memory (xen-9pfs-protocol.md A.3-A.10).
+ * The Xen 9pfs data ring over plain memory (docs/xen-transport.md A.3-A.10).
  *
  * One interface page (struct xen_9pfs_data_intf) carries two index pairs; the
  * 2^order data pages behind it hold two byte arrays of XEN_FLEX_RING_SIZE(order)

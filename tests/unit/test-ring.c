@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of ring/: framing, wrap-around, full ring, partial arrival and
- * every hostile index or size a guest can write (xen-9pfs-protocol.md A.5-A.10).
+ * every hostile index or size a guest can write (docs/xen-transport.md A.5-A.10).
  * One thread; the two sides of each direction are driven by hand. The threaded
  * stress test is test-ring-stress.c.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Tflush, exactly as design.md "Tflush and cancelled requests" says (the
+ * Tflush, exactly as docs/design.md "Tflush and cancelled requests" says (the
  * cases mirror QEMU's virtio-9p qtests): a blocked request flushed gets no
  * reply, a completed one keeps its reply and the Rflush waits until that
  * reply is delivered, even across origins (rings); unknown tags are flushed
@@ -450,7 +450,7 @@ static void test_two_flushes(void)
 }
 
 /*
- * design.md: "a blocking call holds only its own request".  Two requests
+ * docs/design.md: "a blocking call holds only its own request".  Two requests
  * submitted back to back while exactly one worker is idle (and the pool may
  * grow) must not both wait for that worker when the first one blocks.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Tflush across rings (design.md "Tflush and cancelled requests"): Linux
+ * Tflush across rings (docs/design.md "Tflush and cancelled requests"): Linux
  * sends a request on ring tag % 2 and its Tflush, with the next tag, on the
  * other ring.  A request blocked in the backend (a Tread of a FIFO whose
  * writer never writes, a Tlopen of a FIFO with no writer) is flushed: the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Hostile guests (design.md "Safety: the guest is hostile"), each while a
+ * Hostile guests (docs/design.md "Safety: the guest is hostile"), each while a
  * well-behaved domain keeps writing and verifying files on its own device:
  * corrupt ring indices, ring orders 0 and 10, a grant ref that does not
  * exist, 9P size fields 0 and 0xffffffff, an event storm, a guest destroyed

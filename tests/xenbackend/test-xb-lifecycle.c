@@ -22,7 +22,7 @@
 /* A frontend's close takes well under a second; one that waits out a timeout
  * (a missed state change) fails the test. */
 #define CLOSE_MS 5000
-/* xen-9pfs-protocol.md A.3: the interface page + 2^9 data pages per ring. */
+/* docs/xen-transport.md A.3: the interface page + 2^9 data pages per ring. */
 #define LINUX_PAGES (2 * (1 + 512))
 
 typedef struct {

@@ -91,7 +91,7 @@ static uint32_t in_queued(struct xen_9pfs_data_intf *intf)
 }
 
 /*
- * design.md: Rflush only after the flushed request's reply was consumed,
+ * docs/design.md: Rflush only after the flushed request's reply was consumed,
  * even when the two travel on different rings.  A request completes and
  * its reply sits unconsumed in ring 0; a Tflush for it goes on ring 1.
  */

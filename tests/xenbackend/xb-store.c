@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* xenstore as dom0 sees it, and a toolstack writing devices as libxl does
- * (xen-9pfs-protocol.md D.2; see xb-env.h). */
+ * (docs/xen-transport.md D.1, D.2; see xb-env.h). */
 #include "config.h"
 
 #include "tests/xenbackend/xb-env-private.h"
