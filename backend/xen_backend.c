@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "backend/xen_backend.h"
+#include "backend/xen_ring.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -288,8 +289,9 @@ static gint by_id(gconstpointer a, gconstpointer b)
 static void control_command(const char *command, GString *out, void *ctx)
 {
     struct backend *be = ctx;
-    if (strcmp(command, "list") != 0) {
-        g_string_append_printf(out, "error\tunknown command \"%s\" (list)\n", command);
+    bool rings = strcmp(command, "rings") == 0;
+    if (strcmp(command, "list") != 0 && !rings) {
+        g_string_append_printf(out, "error\tunknown command \"%s\" (list, rings)\n", command);
         return;
     }
     GPtrArray *sorted = g_ptr_array_new();
@@ -315,6 +317,8 @@ static void control_command(const char *command, GString *out, void *ctx)
                                xen_device_phase_name(d->phase), d->nrings, st.inflight,
                                st.requests, st.bytes_in, st.bytes_out, d->path ? d->path : "",
                                d->error ? d->error : "");
+        for (unsigned r = 0; rings && r < d->nrings; r++)
+            xen_ring_describe(d->rings[r], out);
     }
     g_string_append_printf(out, "daemon\tpid=%d\tdevices=%u\tmapped_pages=%u\tevent_channels=%u"
                            "\topen_files=%" G_GUINT64_FORMAT "\n",

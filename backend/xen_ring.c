@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * A device ring (see xen_ring.h).  The thread's loop follows
- * xen-9pfs-protocol.md C.2: unmask the channel, deliver replies the guest
+ * docs/xen-transport.md C.2: unmask the channel, deliver replies the guest
  * has consumed (so waiting Rflushes may go), publish queued replies whole
  * (one in_prod move each, one notification per batch), then copy out every
  * whole request and hand it to the session (notifying after out_cons moves).
@@ -11,6 +11,7 @@
 #include "backend/xen_ring.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -55,6 +56,11 @@ struct xen_ring {
     GQueue unconsumed;          /* struct published, in publication order */
     /* stats */
     atomic_uint_fast64_t requests_in, replies_out, bytes_in, bytes_out;
+    atomic_uint_fast64_t reply_waits;   /* replies that waited for room in "in" */
+    atomic_uint out_peak;               /* most request bytes seen queued in "out" */
+    atomic_uint unconsumed_count;       /* length of `unconsumed`, for other threads */
+    atomic_uint unpublished_count;      /* replies sent to us, not in the ring yet */
+    bool waiting;                       /* ring thread: the backlog head found no room */
 };
 
 struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned index,
@@ -152,7 +158,7 @@ static bool broken(struct xen_ring *r, const char *what, const struct ring_fault
 }
 
 /* Replies whose bytes the guest has consumed are delivered: Rflushes
- * waiting on them may go out (design.md: Rflush only after that). */
+ * waiting on them may go out (docs/design.md: Rflush only after that). */
 static bool deliver_consumed(struct xen_ring *r)
 {
     if (g_queue_is_empty(&r->unconsumed))
@@ -168,6 +174,7 @@ static bool deliver_consumed(struct xen_ring *r)
         g_queue_pop_head(&r->unconsumed);
         p9_session_reply_done(r->session, p->reply);
         g_free(p);
+        atomic_fetch_sub_explicit(&r->unconsumed_count, 1, memory_order_relaxed);
     }
     return true;
 }
@@ -179,17 +186,24 @@ static bool publish_replies(struct xen_ring *r, bool *notify)
     while ((reply = r->backlog_head)) {
         const char *why;
         enum ring_status st = ring_put(&r->replies, reply->buf, reply->size, &why);
-        if (st == RING_FULL)
+        if (st == RING_FULL) {
+            if (!r->waiting)
+                atomic_fetch_add_explicit(&r->reply_waits, 1, memory_order_relaxed);
+            r->waiting = true;
             break;      /* the guest notifies when it has consumed */
+        }
+        r->waiting = false;
         if (st == RING_BROKEN)
             return broken(r, "publishing a reply", &r->replies.fault);
         r->backlog_head = reply->next;
         if (!r->backlog_head)
             r->backlog_tail = NULL;
+        atomic_fetch_sub_explicit(&r->unpublished_count, 1, memory_order_relaxed);
         struct published *p = g_new(struct published, 1);
         p->reply = reply;
         p->end = r->replies.prod;
         g_queue_push_tail(&r->unconsumed, p);
+        atomic_fetch_add_explicit(&r->unconsumed_count, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&r->replies_out, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&r->bytes_out, reply->size, memory_order_relaxed);
         *notify = true;
@@ -207,6 +221,8 @@ static bool take_requests(struct xen_ring *r, bool *notify)
             return true;
         if (st == RING_BROKEN)
             return broken(r, "framing a request", &r->requests.fault);
+        if (r->requests.validated > atomic_load_explicit(&r->out_peak, memory_order_relaxed))
+            atomic_store_explicit(&r->out_peak, r->requests.validated, memory_order_relaxed);
         if (!p9_session_can_accept(r->session, ring_peek_type(&r->requests)))
             return true;        /* left in the ring: the session wakes us */
         uint8_t *msg = g_malloc(size);
@@ -241,8 +257,14 @@ static void *ring_main(void *arg)
         }
         if (p[1].revents & POLLIN)
             wakeup_drain(&r->wake);
+        /* Requests are taken first and again after the replies: a Linux
+         * sender that finds too little room in "out" sleeps where the
+         * frontend's event handler never wakes it (docs/design.md, "A full
+         * request ring"), so "out" is never left waiting behind a batch of
+         * reply copies. */
         bool notify = false;
-        bool ok = deliver_consumed(r) && publish_replies(r, &notify) && take_requests(r, &notify);
+        bool ok = take_requests(r, &notify) && deliver_consumed(r) &&
+                  publish_replies(r, &notify) && take_requests(r, &notify);
         if (notify)
             xenevtchn_notify(r->xce, r->local_port);
         if (!ok)
@@ -275,6 +297,7 @@ void xen_ring_kick(struct xen_ring *r)
 
 void xen_ring_send(struct xen_ring *r, struct p9_reply *reply)
 {
+    atomic_fetch_add_explicit(&r->unpublished_count, 1, memory_order_relaxed);
     reply->next = NULL;
     pthread_mutex_lock(&r->lock);
     if (r->queue_tail)
@@ -327,3 +350,38 @@ void xen_ring_get_stats(const struct xen_ring *r, struct xen_ring_stats *out)
     out->mapped_pages = (r->intf ? 1 : 0) + (r->data ? 1u << r->order : 0);
     out->order = r->order;
 }
+
+/* Peeks the 7-byte header at index idx of a direction (read only). */
+static void describe_header(GString *out, const char *what, const unsigned char *data,
+                            RING_IDX size, RING_IDX idx)
+{
+    unsigned char h[7];
+    for (unsigned i = 0; i < sizeof(h); i++)
+        h[i] = data[xen_9pfs_mask(idx + i, size)];
+    g_string_append_printf(out, " %s_head=size:%u,id:%u,tag:%u", what,
+                           (unsigned)h[0] | (unsigned)h[1] << 8 | (unsigned)h[2] << 16 |
+                               (unsigned)h[3] << 24,
+                           h[4], (unsigned)h[5] | (unsigned)h[6] << 8);
+}
+
+void xen_ring_describe(struct xen_ring *r, GString *out)
+{
+    RING_IDX in_prod = atomic_load((_Atomic RING_IDX *)&r->intf->in_prod);
+    RING_IDX in_cons = atomic_load((_Atomic RING_IDX *)&r->intf->in_cons);
+    RING_IDX out_prod = atomic_load((_Atomic RING_IDX *)&r->intf->out_prod);
+    RING_IDX out_cons = atomic_load((_Atomic RING_IDX *)&r->intf->out_cons);
+    g_string_append_printf(out, "ring\t%u\torder=%u size=%u in_prod=%u in_cons=%u in_pending=%u "
+                           "out_prod=%u out_cons=%u out_pending=%u unpublished=%u unconsumed=%u "
+                           "reply_waits=%" PRIu64 " out_peak=%u",
+                           r->index, r->order, r->replies.size, in_prod, in_cons,
+                           in_prod - in_cons, out_prod, out_cons, out_prod - out_cons,
+                           atomic_load(&r->unpublished_count),
+                           atomic_load(&r->unconsumed_count),
+                           (uint64_t)atomic_load(&r->reply_waits), atomic_load(&r->out_peak));
+    if (in_prod != in_cons)
+        describe_header(out, "in", r->replies.data, r->replies.size, in_cons);
+    if (out_prod != out_cons)
+        describe_header(out, "out", r->requests.data, r->requests.size, out_cons);
+    g_string_append_c(out, '\n');
+}
+

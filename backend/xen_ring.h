@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <glib.h>
+
 #include <xenevtchn.h>
 #include <xengnttab.h>
 #include <xen/grant_table.h>
@@ -56,5 +58,12 @@ void xen_ring_stop(struct xen_ring *r);
 void xen_ring_unmap(struct xen_ring *r);
 
 void xen_ring_get_stats(const struct xen_ring *r, struct xen_ring_stats *out);
+
+/*
+ * One diagnostic line: both directions' shared indices, the header at each
+ * consumer index, replies queued or not yet consumed.  Reads the shared page
+ * without changing anything (a racy snapshot, for people and lab logs).
+ */
+void xen_ring_describe(struct xen_ring *r, GString *out);
 
 #endif

@@ -5,9 +5,10 @@
  *                [,max-open-files=N][,max-space=MiB][,auto-delete=0|1]
  *   xen9p detach DOMID DEVID|TAG
  *   xen9p list
+ *   xen9p rings
  * attach/detach write and remove the frontend and backend xenstore nodes as
- * libxl does for p9 = [ 'type=xen_9pfsd,...' ] (xen-9pfs-protocol.md D.2,
- * D.6), so a running guest gains or loses a share without a toolstack.
+ * libxl does for p9 = [ 'type=xen_9pfsd,...' ] (docs/xen-transport.md D.1,
+ * D.2), so a running guest gains or loses a share without a toolstack.
  */
 #include "config.h"
 
@@ -443,6 +444,13 @@ static char *ask_daemon(const char *command)
     return g_string_free(out, FALSE);
 }
 
+/* The exit of a command whose ask_daemon() failed. */
+static int unreachable(void)
+{
+    return fail("cannot reach xen9pd at %s: %s (is it running?)",
+                opt_control ? opt_control : XEN9P_CONTROL_DEFAULT, g_strerror(errno));
+}
+
 static void print_size(uint64_t bytes)
 {
     char *s = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
@@ -458,8 +466,7 @@ static int cmd_list(int argc, char **argv)
     }
     char *answer = ask_daemon("list\n");
     if (!answer)
-        return fail("cannot reach xen9pd at %s: %s (is it running?)",
-                    opt_control ? opt_control : XEN9P_CONTROL_DEFAULT, g_strerror(errno));
+        return unreachable();
     printf("%-5s %-4s %-16s %-10s %-5s %-8s %-10s %-10s %-10s %s\n", "DOM", "DEV", "TAG",
            "STATE", "RINGS", "INFLIGHT", "REQUESTS", "IN", "OUT", "PATH");
     char **lines = g_strsplit(answer, "\n", -1);
@@ -486,17 +493,34 @@ static int cmd_list(int argc, char **argv)
     return rc;
 }
 
+/* xen9p rings: the daemon's ring diagnostics, as it prints them */
+static int cmd_rings(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) {
+        g_printerr("usage: xen9p rings\n");
+        return EXIT_USAGE;
+    }
+    char *answer = ask_daemon("rings\n");
+    if (!answer)
+        return unreachable();
+    fputs(answer, stdout);
+    g_free(answer);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     GError *error = NULL;
-    GOptionContext *ctx = g_option_context_new("attach|detach|list ...");
+    GOptionContext *ctx = g_option_context_new("attach|detach|list|rings ...");
     g_option_context_set_summary(ctx,
         "Administration of xen9pd's 9pfs devices.\n\n"
         "  attach DOMID tag=T,path=P[,security_model=none|passthrough][,max-files=N]\n"
         "         [,max-open-files=N][,max-space=MiB][,auto-delete=0|1]\n"
         "                           hot-attach a share to a running guest; prints its id\n"
         "  detach DOMID DEVID|TAG   remove a device\n"
-        "  list                     every device xen9pd serves");
+        "  list                     every device xen9pd serves\n"
+        "  rings                    each device's rings: indices, pending bytes, headers");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         g_printerr("xen9p: %s\n", error->message);
@@ -504,7 +528,7 @@ int main(int argc, char **argv)
     }
     g_option_context_free(ctx);
     if (argc < 2) {
-        g_printerr("usage: xen9p attach|detach|list ... (xen9p --help)\n");
+        g_printerr("usage: xen9p attach|detach|list|rings ... (xen9p --help)\n");
         return EXIT_USAGE;
     }
     if (opt_timeout <= 0)
@@ -515,6 +539,8 @@ int main(int argc, char **argv)
         return cmd_detach(argc - 1, argv + 1);
     if (strcmp(argv[1], "list") == 0)
         return cmd_list(argc - 1, argv + 1);
-    g_printerr("xen9p: unknown command \"%s\" (attach, detach, list)\n", argv[1]);
+    if (strcmp(argv[1], "rings") == 0)
+        return cmd_rings(argc - 1, argv + 1);
+    g_printerr("xen9p: unknown command \"%s\" (attach, detach, list, rings)\n", argv[1]);
     return EXIT_USAGE;
 }
