@@ -5,6 +5,7 @@
 #include "tools/p9front.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,7 +63,6 @@ struct p9front {
     pthread_mutex_t lock;       /* slots, tags, stats */
     pthread_cond_t changed;     /* a reply arrived or ring space freed */
     struct slot *slots;         /* indexed by tag */
-    uint16_t next_tag;
     uint32_t msize;
     unsigned dialect;
     struct p9front_stats stats;
@@ -484,29 +484,31 @@ void p9front_abandon(struct p9front *fs)
 
 /* ---- requests ---- */
 
-static int alloc_tag(struct p9front *fs, uint16_t *tag)
+/*
+ * The lowest free tag, as Linux's client allocates them (an idr): a tag comes
+ * back as soon as its reply is in, often before the backend has seen the guest
+ * consume that reply, and the same few tags, hence the same ring, carry most
+ * of the traffic.  `ring` < nrings restricts it to tags of that ring.
+ */
+static int alloc_tag_on(struct p9front *fs, unsigned ring, uint16_t *tag)
 {
-    for (unsigned n = 0; n < 65535; n++) {
-        uint16_t t = fs->next_tag++;
-        if (fs->next_tag == P9_NOTAG)
-            fs->next_tag = 0;
-        if (t != P9_NOTAG && fs->slots[t].state == SLOT_FREE) {
-            *tag = t;
+    for (unsigned t = 0; t < P9_NOTAG; t++) {
+        if (fs->slots[t].state == SLOT_FREE && (ring >= fs->nrings || t % fs->nrings == ring)) {
+            *tag = (uint16_t)t;
             return 0;
         }
     }
     return -EBUSY;
 }
 
-/* A free tag whose requests travel on `ring` (tag % nrings). */
+static int alloc_tag(struct p9front *fs, uint16_t *tag)
+{
+    return alloc_tag_on(fs, UINT_MAX, tag);
+}
+
 static int alloc_tag_on_ring(struct p9front *fs, unsigned ring, uint16_t *tag)
 {
-    for (unsigned n = 0; n < 65535; n++) {
-        int err = alloc_tag(fs, tag);
-        if (err || *tag % fs->nrings == ring)
-            return err;
-    }
-    return -EBUSY;
+    return alloc_tag_on(fs, ring, tag);
 }
 
 /* Publishes a whole request on ring tag % nrings, waiting for room. */

@@ -3,11 +3,12 @@
  * A 9pfs frontend in user space, behaving like Linux's net/9p/trans_xen.c
  * (or, with one small ring and 9P2000.u, like Mini-OS's 9pfront): it shares
  * its ring pages with xengntshr, binds event channels, runs the xenbus
- * handshake of xen-9pfs-protocol.md B.2 and speaks 9P over the rings with
+ * handshake of docs/xen-transport.md B.2 and speaks 9P over the rings with
  * the server's own codec.  It drives xen9pd in tests (against the emulated
  * Xen) and in xen9p-bench.
  *
- * Like Linux, it sends a request on ring tag % nrings, publishes each
+ * Like Linux, it takes the lowest free tag, sends a request on ring
+ * tag % nrings, publishes each
  * request whole, reads a reply's header and then its full size, and counts
  * what Linux would complain about: replies for unknown tags ("Wrong req
  * tag") and replies published in pieces.

@@ -462,3 +462,98 @@ int xb9_verify_files(struct p9front *fs, const struct xb9_file *files, unsigned 
     }
     return xfer_finish(&x, err, why);
 }
+
+/* ---- processes, as Linux's client sees them: one request at a time each ---- */
+
+struct proc_job {
+    struct p9front *fs;
+    const char *path;
+    uint64_t size, seed;
+    uint32_t count, fid;
+    bool writing;
+    int err;
+    char *why;
+};
+
+static int proc_fail(struct proc_job *j, int err, const char *what, uint64_t offset)
+{
+    if (!j->err) {
+        j->err = err;
+        j->why = g_strdup_printf("%s %s at %" G_GUINT64_FORMAT ": %s", what, j->path, offset,
+                                 g_strerror(-err));
+    }
+    return err;
+}
+
+/* One Tread or Twrite of the job's file at `offset`; checks what came back. */
+static int proc_step(struct proc_job *j, uint64_t offset, uint32_t len, uint8_t *buf,
+                     uint8_t *want)
+{
+    union p9_arg a[3];
+    a[0].d = j->fid;
+    a[1].q = offset;
+    if (j->writing) {
+        xb_pattern_fill(buf, len, offset, j->seed);
+        a[2].D = (struct p9_data){ .count = len, .ptr = buf };
+    } else {
+        a[2].d = len;
+    }
+    struct p9front_reply r;
+    int err = xb9_call(j->fs, j->writing ? P9_TWRITE : P9_TREAD, a, &r);
+    if (err)
+        return proc_fail(j, err, j->writing ? "write" : "read", offset);
+    if (j->writing) {
+        if (r.r.body.a[0].d != len)
+            err = proc_fail(j, -EIO, "short write of", offset);
+    } else {
+        const struct p9_data *d = &r.r.body.a[0].D;
+        xb_pattern_fill(want, len, offset, j->seed);
+        if (d->count != len || memcmp(d->ptr, want, len) != 0)
+            err = proc_fail(j, -EIO, "wrong bytes read from", offset);
+    }
+    g_free(r.buf);
+    return err;
+}
+
+static gpointer proc_main(gpointer data)
+{
+    struct proc_job *j = data;
+    int err = j->writing ? xb9_create(j->fs, j->path, j->fid)
+                         : xb9_open(j->fs, j->path, j->fid, FALSE);
+    if (err) {
+        proc_fail(j, err, j->writing ? "create" : "open", 0);
+        return NULL;
+    }
+    uint8_t *buf = g_malloc(j->count), *want = g_malloc(j->count);
+    for (uint64_t off = 0; off < j->size && !err; off += j->count)
+        err = proc_step(j, off, (uint32_t)MIN((uint64_t)j->count, j->size - off), buf, want);
+    g_free(buf);
+    g_free(want);
+    xb9_clunk(j->fs, j->fid);
+    return NULL;
+}
+
+int xb9_processes(struct p9front *fs, const struct xb9_proc *procs, unsigned n, char **why)
+{
+    struct proc_job *jobs = g_new0(struct proc_job, n);
+    GThread **threads = g_new0(GThread *, n);
+    for (unsigned i = 0; i < n; i++) {
+        jobs[i] = (struct proc_job){ .fs = fs, .path = procs[i].path, .size = procs[i].size,
+                                     .seed = procs[i].seed, .count = procs[i].count,
+                                     .fid = procs[i].fid, .writing = procs[i].writing };
+        threads[i] = g_thread_new("xb9-proc", proc_main, &jobs[i]);
+    }
+    int err = 0;
+    for (unsigned i = 0; i < n; i++) {
+        g_thread_join(threads[i]);
+        if (jobs[i].err && !err) {
+            err = jobs[i].err;
+            if (why)
+                *why = g_steal_pointer(&jobs[i].why);
+        }
+        g_free(jobs[i].why);
+    }
+    g_free(threads);
+    g_free(jobs);
+    return err;
+}

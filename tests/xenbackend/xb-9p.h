@@ -9,6 +9,7 @@
 #ifndef XB_9P_H
 #define XB_9P_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <glib.h>
@@ -59,5 +60,21 @@ int xb9_write_files(struct p9front *fs, const struct xb9_file *files, unsigned n
  */
 int xb9_verify_files(struct p9front *fs, const struct xb9_file *files, unsigned n,
                      unsigned inflight, GRand *rand, char **sha256, char **why);
+
+/*
+ * Guest processes as Linux's client serves them: each reads (or writes) its
+ * file from start to end, `count` bytes per request, one request at a time,
+ * all processes at once, so each ring carries several processes' requests
+ * and replies, and tags come back to be reused at once.  Reads check every
+ * byte against the pattern.  0, or the first -errno with *why (g_free).
+ */
+struct xb9_proc {
+    const char *path;
+    uint32_t fid;           /* the process's own */
+    uint64_t size, seed;
+    uint32_t count;
+    bool writing;
+};
+int xb9_processes(struct p9front *fs, const struct xb9_proc *procs, unsigned n, char **why);
 
 #endif

@@ -202,6 +202,36 @@ static void cmd_multi(struct agent *a, char **argv)
     g_free(files);
 }
 
+/*
+ * procs read|write COUNT SIZE SEED PROCS FILES: PROCS guest processes at once,
+ * process i on file proc-(i % FILES) of SIZE bytes (pattern SEED + i % FILES),
+ * COUNT bytes per request (see xb9_processes).
+ */
+static void cmd_procs(struct agent *a, char **argv)
+{
+    unsigned n = MIN((unsigned)xb_num(argv[5]), 64u), files = MAX((unsigned)xb_num(argv[6]), 1u);
+    struct xb9_proc *procs = g_new0(struct xb9_proc, n);
+    char **paths = g_new0(char *, n);
+    for (unsigned i = 0; i < n; i++) {
+        paths[i] = g_strdup_printf("proc-%u", i % files);
+        procs[i] = (struct xb9_proc){ .path = paths[i], .fid = a->next_fid++,
+                                      .size = xb_num(argv[3]), .seed = xb_num(argv[4]) + i % files,
+                                      .count = (uint32_t)xb_num(argv[2]),
+                                      .writing = strcmp(argv[1], "write") == 0 };
+    }
+    char *why = NULL;
+    int err = xb9_processes(a->fs, procs, n, &why);
+    if (err)
+        xb_answer(a, "err %d %s", -err, why);
+    else
+        xb_answer(a, "ok");
+    g_free(why);
+    for (unsigned i = 0; i < n; i++)
+        g_free(paths[i]);
+    g_free(paths);
+    g_free(procs);
+}
+
 static void cmd_create(struct agent *a, char **argv)
 {
     uint32_t fid = a->next_fid++;
@@ -338,6 +368,7 @@ static const struct command commands[] = {
     { "write", 4, true, cmd_write },
     { "verify", 4, true, cmd_verify },
     { "multi", 4, true, cmd_multi },
+    { "procs", 6, true, cmd_procs },
     { "create", 1, true, cmd_create },
     { "remove", 1, true, run_remove },
     { "open", 1, true, cmd_open },
