@@ -11,13 +11,17 @@
 # Environment:
 #   top_builddir        build dir holding xen9pd and xen9p (set by `make check`; default .)
 #   XEN9P_CACHE         image cache root (default /var/cache/xen9p), see build-image.sh
-#   XENLAB_SCRIPT       lab (default) | demo | bench: which run/dom0-*.sh dom0 runs (or a
+#   XENLAB_SCRIPT       lab (default) | demo | bench | stress: which run/dom0-*.sh dom0 runs (or a
 #                       path to a dom0 script of your own, for experiments)
 #   XENLAB_BACKEND      xen9pd (default) | qemu: QEMU's Xen 9pfs backend instead of
 #                       xen9pd, to debug the lab itself; the xen9pd checks then SKIP
 #   XENLAB_TIMEOUT      wall limit of the QEMU run in seconds (default 900)
 #   XENLAB_ARTIFACTS    where serial logs go (default $top_builddir/tests/xenlab/artifacts)
 #   XENLAB_BIG_MB       size of the workload's big file in MiB (default 64)
+#   XENLAB_STRESS_MB    size of each stress file in MiB (default 24)
+#   XENLAB_STRESS_ROUNDS  rounds of the stress in the soak script (default 3)
+#   XENLAB_VECTOR_CHECK 0 skips the check that the emulated CPU keeps vector registers
+#                       (to watch what a broken CPU does to the rest; see README.md)
 #   XENLAB_CPU, XENLAB_SMP, XENLAB_ACCEL, XENLAB_XEN_ARGS, XENLAB_DOM0_ARGS
 #                       QEMU's -cpu (default max,-smap,-xsave), -smp (2), -accel
 #                       (tcg,thread=multi), extra Xen and dom0 kernel arguments
@@ -93,6 +97,9 @@ if [ "$BACKEND" = xen9pd ]; then
 fi
 echo "$BACKEND" > "$O/xenlab/backend"
 echo "${XENLAB_BIG_MB:-64}" > "$O/xenlab/big-mb"
+echo "${XENLAB_STRESS_ROUNDS:-3}" > "$O/xenlab/stress-rounds"
+echo "${XENLAB_VECTOR_CHECK:-1}" > "$O/xenlab/vector-check"
+echo "${XENLAB_STRESS_MB:-24}" > "$O/xenlab/stress-mb"
 install -m 755 "$RUN" "$O/xenlab/run.sh"
 install -m 644 "$HERE/run/dom0-lib.sh" "$O/xenlab/lib.sh"
 install -m 755 "$HERE/run/domu-main.sh" "$OU/xenlab/domu-main.sh"
@@ -100,6 +107,16 @@ install -m 644 "$HERE/run/domu-lib.sh" "$OU/xenlab/domu-lib.sh"
 for f in "$SRCTOP"/tests/workload/*.sh; do
   [ -e "$f" ] || continue
   install -m 755 "$f" "$O/xenlab/workload/"; install -m 755 "$f" "$OU/xenlab/workload/"
+done
+# static helpers: the guests' parallel I/O checker (tests/workload/wl-stress.c) and the
+# vector-state check of the emulated CPU (tests/xenlab/vector-check.c), for dom0 and domUs
+for t in tests/workload/wl-stress tests/xenlab/vector-check; do
+  if [ -x "$top_builddir/$t" ]; then
+    install -m 755 "$top_builddir/$t" "$OU/xenlab/workload/"
+    install -m 755 "$top_builddir/$t" "$O/xenlab/bin/"
+  else
+    tap_fail "$t is built (make check builds it)"; finish
+  fi
 done
 mkcpio() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$2"; }
 # The kernel unpacks concatenated cpio archives in order: base image, then overlay.
@@ -111,9 +128,12 @@ ADDONS=()
 cat "$IMG/dom0.gz" "${ADDONS[@]}" "$ART/dom0-overlay.gz" > "$ART/dom0-run.gz"
 
 # ---- 3. boot: QEMU (TCG) -> Xen -> dom0 ------------------------------------------------
-# -cpu max,-smap: with SMAP, Xen crashes the PV dom0 at its first bounce frame under
-#   TCG. bootscrub=0: scrubbing all RAM costs TCG time and host memory. noreboot: a
-#   crash stops instead of looping (the timeout ends QEMU then).
+# -cpu max,-smap,-xsave: with SMAP, Xen crashes the PV dom0 at its first bounce frame
+#   under TCG; with XSAVE, TCG loses threads' vector registers once a domU runs, which
+#   corrupts memcpy anywhere (9P reply headers included: guests hang). The dom0 scripts
+#   check the CPU before they trust it (vector_preflight; README.md "Vector state").
+# bootscrub=0: scrubbing all RAM costs TCG time and host memory. noreboot: a crash stops
+#   instead of looping (the timeout ends QEMU then).
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M bootscrub=0 loglvl=all guest_loglvl=all noreboot ${XENLAB_XEN_ARGS:-}"
 DOM0_ARGS="console=hvc0 earlyprintk=xen ${XENLAB_DOM0_ARGS:-}"
 usec() { echo "${EPOCHREALTIME/./}"; }
@@ -169,12 +189,26 @@ else
 fi
 # Kernel or hypervisor trouble anywhere (dom0, domUs through their consoles, Xen).
 BAD='Kernel panic|Oops|BUG:|general protection|segfault at|Call Trace|WARNING: CPU|\(XEN\).*(crash|Assertion|FATAL)|Hardware Dom0 crashed'
-if grep -Eq "$BAD" "$LOG"; then
+# One warning is the emulator's, not ours: a #DB trap taken in a PV guest's kernel
+# (exc_debug_kernel), seen under TCG on domUs with 2 vCPUs in code far from 9p (exec,
+# kmalloc). Its whole "cut here ... end trace" block is left out, and counted.
+BENIGN=exc_debug_kernel
+awk -v benign="$BENIGN" '
+  /------------\[ cut here \]------------/ { inblock = 1; n = 0 }
+  inblock { buf[++n] = $0; if ($0 ~ benign) skip = 1
+            if ($0 ~ /---\[ end trace/) { if (!skip) for (i = 1; i <= n; i++) print buf[i]; else dropped++
+                                          inblock = 0; skip = 0 }
+            next }
+  { print }
+  END { for (i = 1; inblock && i <= n; i++) print buf[i]; print dropped + 0 > "/dev/stderr" }
+' "$LOG" > "$ART/serial.checked" 2> "$ART/benign.count"
+if grep -Eq "$BAD" "$ART/serial.checked"; then
   tap_fail "no kernel oops, panic, segfault or Xen crash in the serial log"
-  grep -E "$BAD" "$LOG" | head -10 | diag
+  grep -E "$BAD" "$ART/serial.checked" | head -10 | diag
 else
-  tap_ok "no kernel oops, panic, segfault or Xen crash in the serial log"
+  tap_ok "no kernel oops, panic, segfault or Xen crash in the serial log ($(cat "$ART/benign.count") emulator #DB warnings left out)"
 fi
+rm -f "$ART/serial.checked" "$ART/benign.count"
 TOTAL=$((SECONDS - T_START))
 {
   echo "xen $VER backend $BACKEND script $SCRIPT"

@@ -2,6 +2,14 @@
 # The Xen lab: real Xen 4.17 and 4.20 under QEMU (TCG) with xen9pd in dom0 and Linux
 # domUs on its shares. Images are cached outside the tree (see tests/xenlab/README.md).
 TESTS += tests/xenlab/test-xenlab-4.17.sh tests/xenlab/test-xenlab-4.20.sh
+# The guests' parallel I/O checker: static, the lab's busybox guests have no libc of ours.
+check_PROGRAMS += tests/workload/wl-stress
+tests_workload_wl_stress_SOURCES = tests/workload/wl-stress.c
+tests_workload_wl_stress_LDFLAGS = -static
+# Does the emulated CPU keep vector registers across context switches? (lab preflight)
+check_PROGRAMS += tests/xenlab/vector-check
+tests_xenlab_vector_check_SOURCES = tests/xenlab/vector-check.c
+tests_xenlab_vector_check_LDFLAGS = -static -pthread
 EXTRA_DIST += \
 	tests/xenlab/README.md \
 	tests/xenlab/build-image.sh \
@@ -15,5 +23,6 @@ EXTRA_DIST += \
 	tests/xenlab/run/dom0-lab.sh \
 	tests/xenlab/run/dom0-demo.sh \
 	tests/xenlab/run/dom0-bench.sh \
+	tests/xenlab/run/dom0-stress.sh \
 	tests/xenlab/run/domu-main.sh \
 	tests/xenlab/run/domu-lib.sh

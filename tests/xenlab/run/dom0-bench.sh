@@ -16,7 +16,8 @@ if [ "$BACKEND" = xen9pd ]; then
 fi
 if D=$(domu_create bench 256 2> "$L/err"); then tap_ok "xl create domU bench"; else tap_fail "xl create domU bench" "$(cat "$L/err")"; fi
 check "domU bench boots and its agent answers" domu_ready "$D"
-if DEV=$(share_attach "$D" "tag=bench,path=/srv/bench,security_model=none" 2> "$L/err"); then
+vector_preflight "$D" || lab_abort "the emulated CPU loses vector state"
+if DEV=$(share_attach "$D" "tag=bench,path=/srv/bench,security_model=none,max-open-files=64" 2> "$L/err"); then
   tap_ok "share attached to domU bench: device $DEV ($BACKEND)"
 else
   tap_fail "share attached to domU bench ($BACKEND)" "$(cat "$L/err")"

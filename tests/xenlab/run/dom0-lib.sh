@@ -75,19 +75,20 @@ console_follow() {
 }
 
 # ---- domUs ------------------------------------------------------------------------------
-# domu_create NAME MEMORY [P9-LINE]: xl create a PV domU that runs the lab agent and
-# print its domid (the domain boots on; domu_ready waits for it). The P9-LINE goes
-# verbatim into the config.
+# domu_create NAME MEMORY [P9-LINE [VCPUS]]: xl create a PV domU that runs the lab agent
+# and print its domid (the domain boots on; domu_ready waits for it). The P9-LINE goes
+# verbatim into the config. The kernel logs warnings on the console (loglevel=5), so
+# a "Wrong req tag" reaches dom0 even from a guest that hangs afterwards.
 domu_create() {
-  local name=$1 mem=$2 p9=${3:-} d
+  local name=$1 mem=$2 p9=${3:-} vcpus=${4:-1} d
   {
     echo "name = \"$name\""
     echo 'type = "pv"'
     echo 'kernel = "/xenlab/vmlinuz"'
     echo 'ramdisk = "/xenlab/domu.gz"'
-    echo 'extra = "console=hvc0 quiet"'
+    echo 'extra = "console=hvc0 loglevel=5"'
     echo "memory = $mem"
-    echo 'vcpus = 1'
+    echo "vcpus = $vcpus"
     echo 'on_poweroff = "destroy"'
     echo 'on_crash = "destroy"'
     echo "$p9"
@@ -138,7 +139,37 @@ domu_out() {
   local n=${2:-}; [ -n "$n" ] || n=$(cat "$L/seq-$1" 2> /dev/null) || return 0
   domu_console "$1" | sed -n "/^@@CMD $n begin/,/^@@CMD $n end/p" | sed '1d;$d'
 }
+# Kernel messages of a guest whose 9p transport went wrong: a reply it could not place
+# ("Wrong req tag", an oversized reply), a CPU spinning (soft lockup, RCU stall) or a
+# task stuck (hung task). Read from the console log in dom0: works for a hung guest.
+GUEST_ALARMS='soft lockup|rcu.*(stall|detected)|Wrong req tag|blocked for more than|requested packet size too big|BUG:|Oops'
+domu_alarms() { domu_console "$1" | grep -E "$GUEST_ALARMS" | head -5; }
+no_domu_alarms() { [ -z "$(domu_alarms "$1")" ]; }
 domu_gone() { ! xl domid "$1" > /dev/null 2>&1; }
+
+# ---- the emulated CPU ------------------------------------------------------------------
+# vector_preflight DOMID: the CPU keeps vector registers across context switches, in dom0
+# and in the domU, while both run (tests/xenlab/vector-check.c). Under TCG with XSAVE
+# exposed (-cpu max without -xsave) both lose AVX state once a domU runs: glibc's memcpy
+# then writes wrong bytes anywhere, 9P reply headers included, and Linux guests spin on
+# them (tests/xenlab/README.md "Vector state"). Nothing measured on such a CPU means
+# anything, so a failure here ends the run (`lab_abort`). XENLAB_VECTOR_CHECK=0 in the
+# host's environment skips it, to watch what the rest of the lab does on a broken CPU.
+vector_preflight() {
+  local d=$1 n out
+  [ "$(cat /xenlab/vector-check 2> /dev/null)" = 0 ] && { tap_skip "vector state survives context switches" "XENLAB_VECTOR_CHECK=0"; return 0; }
+  n=$(domu_send "$d" "/xenlab/workload/vector-check 6 2")
+  out=$(vector-check 6 2)
+  domu_wait "$d" "$n" 60
+  out="dom0: $out; domU: $(domu_out "$d" "$n" | grep '^vector-check')"
+  case "$out" in
+    *CORRUPT* | *"domU: ") tap_fail "vector state survives context switches in dom0 and domU $(cat "$L/name-$d")" \
+      "$out" "the emulated CPU loses vector registers: run QEMU with -cpu ...,-xsave (XENLAB_CPU)"; return 1 ;;
+    *) tap_ok "vector state survives context switches in dom0 and domU $(cat "$L/name-$d") ($out)" ;;
+  esac
+}
+# lab_abort WHY: ends the run (dom0 powers off; every later phase shows as unfinished)
+lab_abort() { say "aborted: $*"; exit 1; }
 
 # ---- the backend: xen9pd, or QEMU's Xen 9pfs backend (XENLAB_BACKEND=qemu) ---------
 xen9pd_pid() { cat "$XEN9PD_PID" 2> /dev/null; }
@@ -222,6 +253,20 @@ xen9p_has() { xen9p list 2> /dev/null | awk -v d="$1" -v v="$2" -v t="${3:-}" '$
 xen9p_has_dom() { xen9p list 2> /dev/null | awk -v d="$1" '$1 == d { f = 1 } END { exit !f }'; }
 xen9p_lacks() { ! xen9p_has "$@"; }
 xen9p_lacks_dom() { ! xen9p_has_dom "$1"; }
+# ring_stat DOMID DEVID KEY: KEY=value summed over the device's rings (`xen9p rings`)
+ring_stat() {
+  xen9p rings 2> /dev/null | awk -v d="$1" -v v="$2" -v k="$3" '
+    $1 == "device" { mine = ($2 == d && $3 == v) }
+    $1 == "ring" && mine { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) s += kv[2] } }
+    END { print s + 0 }'
+}
+# ring_stat_max DOMID DEVID KEY: the largest KEY over the device's rings
+ring_stat_max() {
+  xen9p rings 2> /dev/null | awk -v d="$1" -v v="$2" -v k="$3" '
+    $1 == "device" { mine = ($2 == d && $3 == v) }
+    $1 == "ring" && mine { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k && kv[2] > m) m = kv[2] } }
+    END { print m + 0 }'
+}
 # dump_dev DOMID DEVID: a device's xenstore nodes and xen9pd's own messages, as diagnostics
 dump_dev() {
   xenstore-ls -fp "/local/domain/0/backend/$(be_kind)/$1/$2" 2>&1 | diag

@@ -40,6 +40,27 @@ io_once() {
   echo "$s" > "$1/$2" && [ "$(cat "$1/$2")" = "$s" ] && ls "$1" > /dev/null
 }
 
+# ---- stress: parallel processes on every ring, replies and requests of msize --------
+# stress MOUNTPOINT MIB: tests/workload/wl-stress on the share (every byte checked):
+#   4 files of MIB MiB written at once (1 MiB write()s: requests of msize fill the
+#   request rings); 6 readers and 2 writer/readers at once with 1 MiB calls (replies of
+#   msize, several per ring: the reply rings fill up); 8 readers with 4 KiB calls over
+#   an eighth of each file (many small requests per ring). Prints "@@ST" lines; status 0 iff all matched.
+stress() {
+  m=$1 mib=$2 s=/xenlab/workload/wl-stress d=$1/stress
+  mkdir -p "$d" || return 1
+  $s prepare "$d" 4 "$mib" 1048576 && $s mixed "$d" 4 "$mib" 1048576 6 2 2 &&
+    $s mixed "$d" 4 "$mib" 4096 8 0 1 "$(( (mib + 7) / 8 ))"
+  rc=$?
+  rm -rf "$d"
+  return $rc
+}
+
+# guest_alarms: kernel messages that mean the guest's 9p transport went wrong
+guest_alarms() {
+  dmesg | grep -E 'soft lockup|rcu.*stall|Wrong req tag|blocked for more than|hung_task|requested packet size too big' | tail -5
+}
+
 # ---- flush: a read that blocks in dom0 (dom0 bind-mounts /proc/kmsg onto FILE) ------
 # flush_block MOUNTPOINT FILE: start a reader of FILE, prove it is stuck in the
 # backend, do other I/O meanwhile, SIGKILL it and time its death.
