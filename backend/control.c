@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "backend/control.h"
+#include "backend/fdlimit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -61,7 +62,7 @@ int control_fd(struct control *c)
 void control_serve(struct control *c)
 {
     int fd;
-    while ((fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+    while ((fd = fdlimit_accept(c->fd, SOCK_CLOEXEC, 0, "control socket")) >= 0) {
         /* A stuck client must not stall the daemon's main loop for long. */
         struct timeval tv = { .tv_sec = 1 };
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

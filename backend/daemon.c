@@ -8,12 +8,15 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib.h>
 
 static int ready_fd = -1;
+static int pid_fd = -1;         /* open and locked while we run */
 
 int daemon_detach(void)
 {
@@ -55,11 +58,21 @@ int daemon_detach(void)
 int daemon_ready(bool foreground, const char *pid_file)
 {
     if (pid_file) {
-        FILE *f = fopen(pid_file, "w");
-        if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
-            g_warning("cannot write pid file %s: %s", pid_file, g_strerror(errno));
+        /* 0644, and locked (flock) for as long as we run: a second daemon, or
+         * an administrator's `flock -n`, can tell the file names a live one. */
+        int fd = open(pid_file, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        char line[32];
+        int len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+        if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || ftruncate(fd, 0) < 0 ||
+            fchmod(fd, 0644) < 0 || write(fd, line, len) != len) {
+            int err = errno;
+            g_warning("cannot write pid file %s: %s", pid_file,
+                      err == EWOULDBLOCK ? "another process holds its lock" : g_strerror(err));
+            if (fd >= 0)
+                close(fd);
             return -1;
         }
+        pid_fd = fd;
     }
     if (!foreground && ready_fd >= 0) {
         char ok = 1;
@@ -73,6 +86,10 @@ int daemon_ready(bool foreground, const char *pid_file)
 
 void daemon_cleanup(const char *pid_file)
 {
+    if (pid_fd < 0)
+        return;     /* never written (or another daemon's): not ours to remove */
     if (pid_file)
         unlink(pid_file);
+    close(pid_fd);
+    pid_fd = -1;
 }

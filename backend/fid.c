@@ -29,6 +29,8 @@ void p9_fid_unref(struct p9_fid *fid)
 {
     if (!fid || atomic_fetch_sub_explicit(&fid->refs, 1, memory_order_acq_rel) != 1)
         return;
+    if (fid->charged)
+        atomic_fetch_sub_explicit(&fid->session->held, fid->charged, memory_order_relaxed);
     if (fid->file)
         fsdrv_close(fid->file);
     fsdrv_node_unref(fid->node);
@@ -56,10 +58,30 @@ struct p9_fid *p9_session_fid(struct p9_session *s, uint32_t num)
     return fid;
 }
 
+int p9_fid_charge(struct p9_session *s, struct p9_fid *fid, uint64_t bytes)
+{
+    uint_fast64_t held = atomic_load_explicit(&s->held, memory_order_relaxed);
+    do {
+        if (held + bytes > s->cfg.max_held) {
+            p9_session_limit_hit(s, "the memory its fids may hold (names, xattr values)");
+            return -ENOMEM;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(&s->held, &held, held + bytes,
+                                                    memory_order_relaxed, memory_order_relaxed));
+    fid->session = s;
+    fid->charged += bytes;
+    return 0;
+}
+
 int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
 {
     struct p9_session *s = req->session;
-    int err = 0;
+    /* What a fid costs dom0, so a guest cannot pin memory with fids
+     * (docs/design.md "Limits"): the fid, its node's name, a value it holds. */
+    int err = p9_fid_charge(s, fid, sizeof(*fid) + strlen(fsdrv_node_path(fid->node)) +
+                                        fid->xattr_size);
+    if (err)
+        return err;
     pthread_mutex_lock(&s->lock);
     /* A flushed request must leave no trace (docs/design.md: a cancelled Twalk's
      * newfid does not appear), so the check and the insert share the lock
@@ -68,9 +90,10 @@ int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
         err = -EINTR;
     else if (g_hash_table_contains(s->fids, GUINT_TO_POINTER(fid->num)))
         err = -EBADF;
-    else if (g_hash_table_size(s->fids) >= s->cfg.max_fids)
+    else if (g_hash_table_size(s->fids) >= s->cfg.max_fids) {
+        p9_session_limit_hit(s, "max fids");
         err = -EMFILE;
-    else {
+    } else {
         g_hash_table_insert(s->fids, GUINT_TO_POINTER(fid->num), p9_fid_ref(fid));
         req->committed = true;
     }

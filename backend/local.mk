@@ -34,6 +34,7 @@ xen9pd_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS) $(XENGNTTAB_CFLAG
 xen9pd_SOURCES = \
 	backend/xen9pd.c \
 	backend/daemon.h backend/daemon.c \
+	backend/fdlimit.h backend/fdlimit.c \
 	backend/socket_server.h backend/socket_server.c \
 	backend/wakeup.h backend/wakeup.c \
 	backend/xen_backend.h backend/xen_backend.c \

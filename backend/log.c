@@ -78,3 +78,22 @@ void xen9p_log_trace(const char *line)
 {
     write_line(LOG_INFO, line);
 }
+
+char *xen9p_escape(const char *s)
+{
+    GString *out = g_string_sized_new(strlen(s));
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '\\': g_string_append(out, "\\\\"); break;
+        case '\t': g_string_append(out, "\\t"); break;
+        case '\n': g_string_append(out, "\\n"); break;
+        case '\r': g_string_append(out, "\\r"); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                g_string_append_printf(out, "\\%03o", *p);
+            else
+                g_string_append_c(out, (char)*p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}

@@ -15,4 +15,12 @@ void xen9p_log_init(const char *ident, bool to_stderr, bool verbose);
 /* A trace line: always written when tracing is on (trace.c). */
 void xen9p_log_trace(const char *line);
 
+/*
+ * `s` fit for one log line or one field of the control socket's
+ * tab-separated lines (g_free): backslash, control characters (tab, newline)
+ * and DEL become C escapes, the rest is kept.  For text a guest may have
+ * written (its tag).
+ */
+char *xen9p_escape(const char *s);
+
 #endif

@@ -115,8 +115,9 @@ int op_lcreate(struct p9_request *req)
         dir_op_end(&op);
         return -EBADF;
     }
-    err = fsdrv_create(req_export(req), op.dir, name->s, host_open_flags(req->in.a[2].d),
-                       req->in.a[3].d & 07777, &op.cred, &node, &file, &st);
+    err = checked_open(req, fsdrv_create(req_export(req), op.dir, name->s,
+                                         host_open_flags(req->in.a[2].d), req->in.a[3].d & 07777,
+                                         &op.cred, &node, &file, &st));
     if (!err) {
         /* The directory's fid now stands for the new, open file. */
         pthread_mutex_lock(&op.fid->lock);

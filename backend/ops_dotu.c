@@ -134,8 +134,8 @@ int op_create(struct p9_request *req)
     } else if ((perm & special) && (req->dialect & P9_2000_U)) {
         err = create_special(req, fid, dir, name->s, perm, extension, &st);
     } else {
-        err = fsdrv_create(exp, dir, name->s, host_flags_of_omode(omode), host_perm_of(perm),
-                           &cred, &created, &file, &st);
+        err = checked_open(req, fsdrv_create(exp, dir, name->s, host_flags_of_omode(omode),
+                                             host_perm_of(perm), &cred, &created, &file, &st));
     }
     if (!err) {
         if (!created)

@@ -76,6 +76,13 @@ uint32_t req_payload_cap(struct p9_request *req, uint32_t wanted)
     return wanted < cap ? wanted : cap;
 }
 
+int checked_open(struct p9_request *req, int err)
+{
+    if (err == -EMFILE)
+        p9_session_limit_hit(req->session, "max-open-files");
+    return err;
+}
+
 int reply_opened(struct p9_request *req, struct p9_fid *fid, struct fsdrv_file *file,
                  const struct stat *st)
 {
@@ -104,7 +111,7 @@ int open_fid(struct p9_request *req, struct p9_fid *fid, int flags)
     if (fid->kind != FID_FILE || fid->file)
         return -EBADF;
     struct fsdrv_node *node = p9_fid_node(fid);
-    int err = fsdrv_open(exp, node, flags, &req->cancel, &file);
+    int err = checked_open(req, fsdrv_open(exp, node, flags, &req->cancel, &file));
     if (!err) {
         err = fsdrv_getattr(exp, node, file, &st);
         if (err)

@@ -35,6 +35,8 @@ uint32_t req_iounit(struct p9_request *req);
 uint32_t req_payload_cap(struct p9_request *req, uint32_t wanted);
 
 /* Makes `fid` an open fid of `file` and replies qid + iounit from `st`. */
+/* The result of an open or create: a guest at its open-file limit is logged. */
+int checked_open(struct p9_request *req, int err);
 int reply_opened(struct p9_request *req, struct p9_fid *fid, struct fsdrv_file *file,
                  const struct stat *st);
 

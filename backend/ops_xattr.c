@@ -92,8 +92,9 @@ int op_xattrcreate(struct p9_request *req)
     pthread_mutex_lock(&fid->lock);
     if (fid->kind != FID_FILE || fid->file) {
         err = -EBADF;
-    } else {
-        /* The fid itself becomes the attribute's writer. */
+    } else if ((err = p9_fid_charge(req->session, fid, size)) == 0) {
+        /* The fid itself becomes the attribute's writer; its buffer is charged
+         * to the session's budget, so fids cannot pin dom0's memory. */
         fid->kind = FID_XATTR_WRITE;
         fid->xattr_name = g_strdup(name->s);
         fid->xattr_buf = g_malloc0(size ? size : 1);

@@ -43,6 +43,7 @@ struct p9_session_config {
     unsigned max_requests;          /* requests in flight, 0: default */
     uint64_t max_buffered;          /* bytes of requests and replies held, 0: default */
     unsigned max_fids;              /* 0: default */
+    uint64_t max_held;              /* bytes fids may hold (names, xattr values), 0: default */
 };
 
 struct p9_session_stats {
@@ -50,6 +51,7 @@ struct p9_session_stats {
     uint64_t inflight;
     uint64_t buffered;              /* bytes of requests and replies held */
     uint64_t fids;
+    uint64_t held;                  /* bytes held by fids (see max_held) */
     uint32_t msize;
 };
 

@@ -25,6 +25,8 @@
 #define DEFAULT_MAX_REQUESTS 512
 #define DEFAULT_MAX_BUFFERED (32u << 20)
 #define DEFAULT_MAX_FIDS 65536
+#define DEFAULT_MAX_HELD (16u << 20)
+#define LIMIT_LOG_INTERVAL_US (60 * G_USEC_PER_SEC)
 #define FLUSH_HEADROOM 64
 
 /* Sessions alive, so the daemon can let workers finish before it exits. */
@@ -325,6 +327,10 @@ struct p9_session *p9_session_new(const struct p9_session_config *cfg,
         s->cfg.max_buffered = DEFAULT_MAX_BUFFERED;
     if (!s->cfg.max_fids)
         s->cfg.max_fids = DEFAULT_MAX_FIDS;
+    if (!s->cfg.max_held)
+        s->cfg.max_held = DEFAULT_MAX_HELD;
+    atomic_init(&s->held, 0);
+    atomic_init(&s->limit_logged, INT64_MIN / 2);
     s->label = g_strdup(cfg->label ? cfg->label : "session");
     s->cfg.label = s->label;
     s->ops = ops;
@@ -370,6 +376,16 @@ void p9_session_reply_done(struct p9_session *s, struct p9_reply *reply)
     pthread_mutex_unlock(&s->lock);
 }
 
+void p9_session_limit_hit(struct p9_session *s, const char *what)
+{
+    int64_t now = g_get_monotonic_time(), last = atomic_load(&s->limit_logged);
+    if (now - last < LIMIT_LOG_INTERVAL_US ||
+        !atomic_compare_exchange_strong(&s->limit_logged, &last, now))
+        return;
+    g_warning("%s: the guest reached %s; its call failed (logged at most once a minute)",
+              s->label, what);
+}
+
 void p9_session_get_stats(struct p9_session *s, struct p9_session_stats *out)
 {
     pthread_mutex_lock(&s->lock);
@@ -377,6 +393,7 @@ void p9_session_get_stats(struct p9_session *s, struct p9_session_stats *out)
     out->inflight = s->inflight;
     out->buffered = s->buffered;
     out->fids = g_hash_table_size(s->fids);
+    out->held = atomic_load(&s->held);
     out->msize = s->msize;
     pthread_mutex_unlock(&s->lock);
 }

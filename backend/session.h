@@ -59,6 +59,8 @@ enum p9_fid_kind {
 struct p9_fid {
     atomic_int refs;
     uint32_t num;
+    struct p9_session *session;     /* whose `held` carries `charged` (it outlives its fids) */
+    uint64_t charged;               /* bytes of `held` this fid accounts for */
     uid_t uid;                      /* the attaching user */
     pthread_mutex_t lock;           /* node swaps on rename, open state, xattr and dir buffers */
     struct fsdrv_node *node;
@@ -89,10 +91,12 @@ struct p9_session {
     uint32_t msize;
     GHashTable *tags;               /* tag -> struct p9_request */
     GHashTable *fids;               /* fid number -> struct p9_fid */
+    atomic_uint_fast64_t held;      /* bytes the fids hold, at most cfg.max_held */
     struct p9_request *all;         /* every live request (freed at close) */
     unsigned inflight;
     uint64_t buffered;
     bool refused;                   /* can_accept() said no; wake the transport later */
+    _Atomic int64_t limit_logged;   /* when p9_session_limit_hit last logged (µs) */
     uint64_t handled;
     /* worker pool */
     pthread_cond_t work_ready;
@@ -111,6 +115,12 @@ struct fsdrv_node *p9_fid_node(struct p9_fid *fid);
 struct p9_fid *p9_session_fid(struct p9_session *s, uint32_t num);
 /* -EBADF (in use) or -EINTR (the request was flushed meanwhile); takes a ref on success. */
 int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid);
+/*
+ * Charges `bytes` more to the fid's session's memory budget: -ENOMEM (and
+ * nothing charged) when it would pass cfg.max_held.  Released when the fid
+ * is freed.  Under the fid's lock or before the fid is shared.
+ */
+int p9_fid_charge(struct p9_session *s, struct p9_fid *fid, uint64_t bytes);
 /* Removes it from the table and returns the table's reference, or NULL. */
 struct p9_fid *p9_session_take_fid(struct p9_session *s, uint32_t num);
 /* Drops every fid (Tversion, session end). */
@@ -118,6 +128,13 @@ void p9_session_clear_fids(struct p9_session *s);
 /* After a successful rename of `from` to `to`: moves every fid at or below it. */
 void p9_session_rebase_fids(struct p9_session *s, const struct fsdrv_node *from,
                             const struct fsdrv_node *to);
+
+/*
+ * A guest's request failed because it reached one of its limits (`what`):
+ * says so in the log, at most once a minute per session, so an administrator
+ * learns which setting to raise and a guest cannot flood the log.
+ */
+void p9_session_limit_hit(struct p9_session *s, const char *what);
 
 /* ---- replies from handlers ---- */
 /* A payload area of `cap` bytes inside the reply (Rread, Rreaddir). */

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "backend/fdlimit.h"
 #include "backend/p9_codec.h"
 #include "backend/server.h"
 #include "backend/wakeup.h"
@@ -165,9 +166,10 @@ struct socket_server *socket_server_new(const char *spec, struct fsdrv_export *e
 
 static void accept_connection(struct socket_server *srv)
 {
-    int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd = fdlimit_accept(srv->listen_fd, SOCK_CLOEXEC | SOCK_NONBLOCK, FDLIMIT_CONNECTION,
+                            "9P socket");
     if (fd < 0) {
-        if (errno != EAGAIN && errno != EINTR)
+        if (errno != EAGAIN && errno != EINTR && errno != EMFILE)
             g_warning("accept: %s", g_strerror(errno));
         return;
     }
@@ -195,6 +197,7 @@ static void close_connection(struct socket_server *srv, struct connection *c, co
      * the session, which freed them. */
     p9_session_close(c->session);
     close(c->fd);
+    fdlimit_give(FDLIMIT_CONNECTION);
     pthread_mutex_destroy(&c->out_lock);
     g_free(c->in);
     g_ptr_array_remove_fast(srv->conns, c);

@@ -17,6 +17,8 @@ struct socket_server;
 
 /* Linux's fd transport accepts messages up to 1 MiB (MAX_SOCK_BUF). */
 #define SOCKET_MAX_MSIZE (1024u * 1024u)
+/* Files open at once in the export, over every connection. */
+#define SOCKET_MAX_OPEN_FILES 1024
 
 /* `spec`: "unix:PATH" or "tcp:ADDRESS:PORT" (numeric address). */
 struct socket_server *socket_server_new(const char *spec, struct fsdrv_export *export,

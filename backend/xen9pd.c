@@ -20,6 +20,7 @@
 
 #include "backend/daemon.h"
 #include "backend/export_config.h"
+#include "backend/fdlimit.h"
 #include "backend/log.h"
 #include "backend/server.h"
 #include "backend/socket_server.h"
@@ -58,7 +59,16 @@ static const GOptionEntry entries[] = {
 
 static int serve_socket(int stop_fd)
 {
-    struct fsdrv_config cfg = { .readonly = opt_readonly };
+    /* The export's open files are one budget for every connection: at most
+     * half the descriptors, the rest for the connections themselves. */
+    struct fsdrv_config cfg = { .readonly = opt_readonly,
+                                .max_open_files = MIN(SOCKET_MAX_OPEN_FILES, fdlimit_available() / 2) };
+    char *why = NULL;
+    if (!fdlimit_take(cfg.max_open_files, "the export's open files", &why)) {
+        g_printerr("xen9pd: %s\n", why);
+        g_free(why);
+        return 1;
+    }
     if (!opt_export) {
         g_printerr("xen9pd: --listen needs --export DIR\n");
         return 2;
@@ -123,8 +133,11 @@ int main(int argc, char **argv)
 
     xen9p_log_init("xen9pd", opt_foreground && !as_xen_9pfsd, opt_verbose);
     p9_trace_enabled = opt_trace;
-    /* Clients apply their own umask; modes arrive final. */
-    umask(0);
+    /* What we create for ourselves (pid file, sockets, export directories)
+     * is not writable by others; files created for guests get their exact
+     * mode from fsdrv, whatever the umask. */
+    umask(022);
+    fdlimit_init();
     signal(SIGPIPE, SIG_IGN);
     if (!opt_foreground && !as_xen_9pfsd && daemon_detach() < 0)
         return 1;

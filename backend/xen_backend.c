@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include "backend/xen_backend.h"
-#include "backend/xen_ring.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -24,7 +23,9 @@
 
 #include "backend/control.h"
 #include "backend/daemon.h"
+#include "backend/log.h"
 #include "backend/xen_device.h"
+#include "backend/xen_ring.h"
 #include "backend/xen_store.h"
 
 #define BACKEND_KIND "xen_9pfs"
@@ -310,13 +311,18 @@ static void control_command(const char *command, GString *out, void *ctx)
         pages += st.mapped_pages;
         channels += st.event_channels;
         open_files += st.open_files;
+        /* One line per device, tab-separated: every text field escaped, so
+         * no value (the tag is the guest's) can add a field or a line. */
+        char *path = xen9p_escape(d->path ? d->path : "");
+        char *error = xen9p_escape(d->error ? d->error : "");
         g_string_append_printf(out, "device\t%u\t%u\t%s\t%s\t%u\t%" G_GUINT64_FORMAT "\t%"
                                G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT
                                "\t%s\t%s\n",
-                               d->domid, d->devid, d->tag ? d->tag : "",
+                               d->domid, d->devid, d->tag_shown,
                                xen_device_phase_name(d->phase), d->nrings, st.inflight,
-                               st.requests, st.bytes_in, st.bytes_out, d->path ? d->path : "",
-                               d->error ? d->error : "");
+                               st.requests, st.bytes_in, st.bytes_out, path, error);
+        g_free(path);
+        g_free(error);
         for (unsigned r = 0; rings && r < d->nrings; r++)
             xen_ring_describe(d->rings[r], out);
     }

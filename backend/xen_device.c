@@ -27,6 +27,8 @@
 #include <xen/io/xenbus.h>
 
 #include "backend/export_config.h"
+#include "backend/fdlimit.h"
+#include "backend/log.h"
 #include "backend/server.h"
 #include "backend/xen_ring.h"
 #include "backend/xen_store.h"
@@ -34,7 +36,8 @@
 /* Per-device limits: a hostile guest may not make dom0 hold more than this. */
 #define DEVICE_MAX_REQUESTS 256
 #define DEVICE_MAX_BUFFERED (32u << 20)
-#define DEFAULT_MAX_OPEN_FILES 1024
+/* xl.cfg(5): "type=xen_9pfsd ... has a default of max-open-files=5" (0 or absent). */
+#define DEFAULT_MAX_OPEN_FILES 5
 
 const char *xen_device_phase_name(enum xen_device_phase phase)
 {
@@ -132,6 +135,7 @@ struct xen_device *xen_device_new(struct xen_host *host, unsigned domid, unsigne
     d->be_path = g_strdup_printf("%s/%u/%u", host->root, domid, devid);
     d->phase = DEV_NEW;
     d->written_state = -1;
+    d->tag_shown = g_strdup("");
     pthread_mutex_init(&d->fail_lock, NULL);
     return d;
 }
@@ -181,9 +185,19 @@ static bool configure(struct xen_device *d)
         set_error(d, "frontend or frontend-id missing or not this domain's");
         return false;
     }
-    key = fe_key(d, "tag");
+    /* The tag names the device in logs and in `xen9p list`: the toolstack's
+     * copy in our own directory when there is one (`xen9p attach` writes it),
+     * else the frontend's, which the guest may rewrite: shown escaped. */
+    key = be_key(d, "tag");
     d->tag = xstore_read(xs, key);
     g_free(key);
+    if (!d->tag) {
+        key = fe_key(d, "tag");
+        d->tag = xstore_read(xs, key);
+        g_free(key);
+    }
+    g_free(d->tag_shown);
+    d->tag_shown = xen9p_escape(d->tag ? d->tag : "");
 
     key = be_key(d, "path");
     d->path = xstore_read(xs, key);
@@ -212,10 +226,17 @@ static bool configure(struct xen_device *d)
         d->cfg.auto_delete = auto_delete;
         if (!d->cfg.max_open_files)
             d->cfg.max_open_files = DEFAULT_MAX_OPEN_FILES;
+    }
+    /* Every descriptor the device may open is promised before it opens any:
+     * devices cannot add up to more than the daemon has (docs/design.md "Limits"). */
+    if (!why && fdlimit_take(d->cfg.max_open_files + FDLIMIT_DEVICE, "this device", &why))
+        d->fd_budget = d->cfg.max_open_files + FDLIMIT_DEVICE;
+    if (!why) {
         struct stat st;
         /* Like xen-9pfsd, the directory is created if missing (libxl's default
-         * path for type=xen_9pfsd is a per-guest directory). */
-        if (g_mkdir_with_parents(d->path, 0755) < 0 || stat(d->path, &st) < 0)
+         * path for type=xen_9pfsd is a per-guest directory), for root only:
+         * what the guest puts there is not for every host account. */
+        if (g_mkdir_with_parents(d->path, 0700) < 0 || stat(d->path, &st) < 0)
             why = g_strdup_printf("cannot create %s: %s", d->path, g_strerror(errno));
         else if (!S_ISDIR(st.st_mode))
             why = g_strdup_printf("%s is not a directory", d->path);
@@ -231,7 +252,7 @@ static bool configure(struct xen_device *d)
         return false;
     }
     g_message("device %s: tag \"%s\" serves %s (security model %s)", d->label,
-              d->tag ? d->tag : "", d->path, export_model_name(d->cfg.model));
+              d->tag_shown, d->path, export_model_name(d->cfg.model));
     return true;
 }
 
@@ -442,7 +463,7 @@ static void replug(struct xen_device *d)
     }
     if (ok)
         g_message("device %s: the guest's driver let go of it; tag \"%s\" offered again as "
-                  "device %u/%lu", d->label, d->tag ? d->tag : "", d->domid, devid);
+                  "device %u/%lu", d->label, d->tag_shown, d->domid, devid);
     else
         g_warning("device %s: cannot offer the share again: %s", d->label, g_strerror(errno));
     g_strfreev(keys);
@@ -601,6 +622,7 @@ void xen_device_shutdown(struct xen_device *d)
 void xen_device_free(struct xen_device *d)
 {
     disconnect(d);
+    fdlimit_give(d->fd_budget);
     if (d->fe_watch) {
         char *token = g_strdup_printf("fe:%u:%u", d->domid, d->devid);
         xs_unwatch(d->host->xs, d->fe_watch, token);
@@ -613,6 +635,7 @@ void xen_device_free(struct xen_device *d)
     g_free(d->error);
     g_free(d->fe_watch);
     g_free(d->tag);
+    g_free(d->tag_shown);
     g_free(d->path);
     g_free(d->fe_path);
     g_free(d->be_path);

@@ -47,11 +47,13 @@ struct xen_device {
     char *be_path, *fe_path;
     char *fe_watch;             /* the frontend state node we watch */
     char *tag, *path;
+    char *tag_shown;            /* the tag with control characters escaped (logs, list) */
     struct fsdrv_config cfg;
     enum xen_device_phase phase;
     int written_state;          /* the XenbusState we wrote last */
     char *error;                /* why it failed, also in the error node */
     struct fsdrv_export *export;
+    unsigned long fd_budget;    /* descriptors promised to it (fdlimit_take) */
     struct p9_session *session;
     unsigned nrings;
     struct xen_ring *rings[XEN_MAX_RINGS];

@@ -173,7 +173,6 @@ void ring_frontend_init(struct xen_9pfs_data_intf *intf, void *data, unsigned or
 enum ring_status ring_peek(struct ring_reader *r, uint32_t limit, uint32_t *size,
                            const char **why)
 {
-    unsigned char header[4];
     RING_IDX prod, own_cons, queued;
     uint32_t msg_size;
 
@@ -194,8 +193,8 @@ enum ring_status ring_peek(struct ring_reader *r, uint32_t limit, uint32_t *size
     if (queued < RING_MSG_HEADER_BYTES)
         return RING_EMPTY;
 
-    copy_from_ring(header, r->data, r->size, r->cons, sizeof(header));
-    msg_size = get_le32(header);
+    copy_from_ring(r->header, r->data, r->size, r->cons, sizeof(r->header));
+    msg_size = get_le32(r->header);
     if (msg_size < RING_MSG_HEADER_BYTES)
         return set_fault(&r->fault, "message size below the 9P header size", msg_size,
                          RING_MSG_HEADER_BYTES, why);
@@ -212,10 +211,8 @@ enum ring_status ring_peek(struct ring_reader *r, uint32_t limit, uint32_t *size
 
 uint8_t ring_peek_type(const struct ring_reader *r)
 {
-    unsigned char type;
     assert(!r->fault.why && r->validated >= RING_MSG_HEADER_BYTES);
-    copy_from_ring(&type, r->data, r->size, r->cons + 4, 1);
-    return type;
+    return r->header[4];
 }
 
 void ring_take(struct ring_reader *r, void *dst, uint32_t size)
@@ -224,6 +221,8 @@ void ring_take(struct ring_reader *r, void *dst, uint32_t size)
     assert(size >= RING_MSG_HEADER_BYTES && size <= r->validated);
 
     copy_from_ring(dst, r->data, r->size, r->cons, size);
+    /* ring_peek's header: what was decided on is what is delivered. */
+    memcpy(dst, r->header, sizeof(r->header));
     put_le32(dst, size);
     r->cons += size;
     r->validated -= size;

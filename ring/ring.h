@@ -73,6 +73,7 @@ struct ring_reader {
     RING_IDX size;               /* bytes in data, a power of two */
     RING_IDX cons;               /* private consumer index */
     RING_IDX validated;          /* bytes the last ring_peek proved present */
+    unsigned char header[RING_MSG_HEADER_BYTES]; /* private copy of the peeked header */
     struct ring_fault fault;     /* set once broken */
 };
 
@@ -135,16 +136,20 @@ enum ring_status ring_peek(struct ring_reader *r, uint32_t limit, uint32_t *size
 
 /*
  * The 9P message type (header byte 4) of the message the last ring_peek
- * announced with RING_MSG.  Read from the shared ring: the peer may change
- * it before ring_take, so it serves flow control decisions only.
+ * announced with RING_MSG, from ring_peek's private copy of the header: the
+ * message ring_take then delivers carries the same type, whatever the peer
+ * writes into the shared ring meanwhile (decide on the copy, never on a
+ * second read of shared memory: docs/xen-transport.md A.10).
  */
 uint8_t ring_peek_type(const struct ring_reader *r);
 
 /*
  * Copy the size bytes ring_peek announced into dst (wrapping), then release the
- * space: full barrier, then one store of the new consumer index. The size field
- * of the copy is rewritten with the validated size, so a guest that rewrites the
- * header between peek and take cannot make the copy disagree with its length.
+ * space: full barrier, then one store of the new consumer index. The header of
+ * the copy is rewritten with ring_peek's private copy (the validated size, the
+ * type ring_peek_type reported, the tag), so a guest that rewrites the shared
+ * header between peek and take cannot make the copy disagree with what was
+ * decided on it.
  * The caller notifies the peer afterwards (a frontend blocked on a full ring
  * waits for it, A.9). size must not exceed what the last ring_peek validated.
  */

@@ -72,6 +72,8 @@ struct harness *h_new(const struct h_options *opt)
         .label = "test",
         .max_workers = opt->max_workers,
         .max_requests = opt->max_requests,
+        .max_fids = opt->max_fids,
+        .max_held = opt->max_held,
     };
     h->session = p9_session_new(&scfg, &h_ops, h);
     h->dialect = P9_DIALECT_NONE;

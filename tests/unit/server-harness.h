@@ -23,6 +23,8 @@ struct h_options {
     uint32_t max_msize;         /* 0: 65536 */
     unsigned max_workers;       /* 0: the session's default */
     unsigned max_requests;
+    unsigned max_fids;          /* 0: the session's default */
+    uint64_t max_held;          /* 0: the session's default */
     bool readonly;
     enum fsdrv_model model;     /* default: none */
 };

@@ -454,7 +454,11 @@ static void test_hostile_own_index(void)
     g_free(msg);
 }
 
-/* A guest rewriting the header between peek and take cannot change the copy's size. */
+/*
+ * A guest rewriting the header between peek and take (the header wraps here)
+ * cannot change the copy: not its size, not its type (which the backend's flow
+ * control decided on, ring_peek_type), not its tag.
+ */
 static void test_hostile_header_rewrite(void)
 {
     unsigned char *msg = make_msg(40, 4);
@@ -466,8 +470,11 @@ static void test_hostile_header_rewrite(void)
     expect_put(&rig.fe_out, msg, 40, RING_OK);
     g_assert_cmpint(ring_peek(&rig.be_out, 4096, &size, NULL), ==, RING_MSG);
     g_assert_cmpuint(size, ==, 40);
-    for (RING_IDX i = 0; i < 4; i++)
+    uint8_t type = ring_peek_type(&rig.be_out);
+    g_assert_cmpuint(type, ==, msg[4]);
+    for (RING_IDX i = 0; i < RING_MSG_HEADER_BYTES; i++)
         out_array(&rig)[(4090 + i) & 4095] = 0xff;
+    g_assert_cmpuint(ring_peek_type(&rig.be_out), ==, type);
     ring_take(&rig.be_out, copy, size);
     g_assert_cmpmem(copy, sizeof(copy), msg, 40);
     rig_clear(&rig);

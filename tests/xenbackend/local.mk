@@ -30,7 +30,8 @@ XB_TESTS = \
 	tests/xenbackend/test-xb-flush \
 	tests/xenbackend/test-xb-quota \
 	tests/xenbackend/test-xb-domains \
-	tests/xenbackend/test-xb-hostile
+	tests/xenbackend/test-xb-hostile \
+	tests/xenbackend/test-xb-limits
 check_PROGRAMS += $(XB_TESTS)
 TESTS += $(XB_TESTS) tests/xenbackend/test-xb-demo.sh
 EXTRA_DIST += tests/xenbackend/test-xb-demo.sh tests/xenbackend/README.md
@@ -50,6 +51,9 @@ tests_xenbackend_test_xb_quota_LDADD = $(XB_LIBS)
 tests_xenbackend_test_xb_domains_SOURCES = tests/xenbackend/test-xb-domains.c
 tests_xenbackend_test_xb_domains_CFLAGS = $(XB_CFLAGS)
 tests_xenbackend_test_xb_domains_LDADD = $(XB_LIBS)
+tests_xenbackend_test_xb_limits_SOURCES = tests/xenbackend/test-xb-limits.c
+tests_xenbackend_test_xb_limits_CFLAGS = $(XB_CFLAGS)
+tests_xenbackend_test_xb_limits_LDADD = $(XB_LIBS)
 tests_xenbackend_test_xb_hostile_SOURCES = tests/xenbackend/test-xb-hostile.c
 tests_xenbackend_test_xb_hostile_CFLAGS = $(XB_CFLAGS)
 tests_xenbackend_test_xb_hostile_LDADD = $(XB_LIBS)

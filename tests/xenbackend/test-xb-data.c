@@ -30,7 +30,8 @@ static void setup(Fixture *f, gconstpointer data)
     f->share = xb_mkdir(f->env, "share");
     xb_create_domain(f->env, 1);
     xb_daemon_start(f->env, false);
-    char *spec = g_strdup_printf("tag=data,path=%s", f->share);
+    /* Many files at once: more than xl's default of 5 open files. */
+    char *spec = g_strdup_printf("tag=data,path=%s,max-open-files=256", f->share);
     f->devid = xb_attach(f->env, 1, spec);
     g_free(spec);
     f->guest = xb_agent_start(f->env, 1);

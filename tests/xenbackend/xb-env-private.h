@@ -14,6 +14,7 @@ struct XbEnv {
     char *dir;
     char *control, *log, *pid_file;
     GPid daemon;
+    unsigned long daemon_nofile;    /* 0, or the open-file limit the daemon starts with */
     struct xs_handle *xs;
     GPtrArray *agents;
 };

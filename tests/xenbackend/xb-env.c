@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,9 +159,19 @@ void xb_destroy_domain(XbEnv *env, unsigned domid)
 
 /* ---- xen9pd ---- */
 
-static void child_dies_with_parent(gpointer unused)
+static void child_dies_with_parent(gpointer data)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const unsigned long *nofile = data;
+    if (nofile && *nofile) {
+        struct rlimit rl = { *nofile, *nofile };
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+void xb_daemon_limit_fds(XbEnv *env, unsigned long nofile)
+{
+    env->daemon_nofile = nofile;
 }
 
 static GPid spawn_logged(XbEnv *env, char **argv, const char *log)
@@ -171,7 +182,7 @@ static GPid spawn_logged(XbEnv *env, char **argv, const char *log)
     GError *error = NULL;
     GPid pid = 0;
     g_spawn_async_with_fds(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, child_dies_with_parent,
-                           NULL, &pid, -1, fd, fd, &error);
+                           &env->daemon_nofile, &pid, -1, fd, fd, &error);
     g_assert_no_error(error);
     close(fd);
     g_strfreev(envp);

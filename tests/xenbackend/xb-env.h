@@ -42,6 +42,8 @@ void xb_destroy_domain(XbEnv *env, unsigned domid);
 /* Starts xen9pd (Xen mode, --foreground, --trace if asked or XB_TRACE is set) and waits until it
  * serves (its pid file appears); asserts it did.  Its pid. */
 GPid xb_daemon_start(XbEnv *env, bool trace);
+/* The open-file limit (soft and hard) the next xb_daemon_start gives xen9pd. */
+void xb_daemon_limit_fds(XbEnv *env, unsigned long nofile);
 /* Starts another xen9pd with its own control socket; returns its exit status
  * (it is expected to refuse) and its stderr (g_free). */
 int xb_daemon_run_second(XbEnv *env, char **output);
