@@ -16,7 +16,7 @@
 #define LOG_INTERVAL_US (60 * G_USEC_PER_SEC)
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned long budget, promised;
+static unsigned long budget, promised, hard;
 static int spare_fd = -1;
 static gint64 last_logged = G_MININT64 / 2;
 
@@ -29,6 +29,7 @@ unsigned long fdlimit_init(void)
             getrlimit(RLIMIT_NOFILE, &rl);
     }
     pthread_mutex_lock(&lock);
+    hard = rl.rlim_max;
     budget = rl.rlim_cur > FDLIMIT_DAEMON ? rl.rlim_cur - FDLIMIT_DAEMON : 0;
     if (spare_fd < 0)
         spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -58,6 +59,14 @@ void fdlimit_give(unsigned long n)
     pthread_mutex_lock(&lock);
     promised -= n <= promised ? n : promised;
     pthread_mutex_unlock(&lock);
+}
+
+unsigned long fdlimit_hard(void)
+{
+    pthread_mutex_lock(&lock);
+    unsigned long h = hard;
+    pthread_mutex_unlock(&lock);
+    return h;
 }
 
 unsigned long fdlimit_available(void)

@@ -13,10 +13,10 @@
 /* Descriptors the daemon itself needs (xenstore, grant and event handles,
  * control socket, logs, signalfd, pid file, spares). */
 #define FDLIMIT_DAEMON 64
-/* Per Xen device beyond its open files: per ring an event channel handle and
- * an eventfd (4 rings), the export's root, directory walks and quota scans. */
-#define FDLIMIT_DEVICE 32
-/* Per socket connection: the socket and its session's share of the above. */
+/* What the supervisor holds per device or connection: its worker's pidfd,
+ * link and log pipe, and an export descriptor on the way to it.  The files a
+ * guest opens are the worker's, within the worker's own limit. */
+#define FDLIMIT_DEVICE 8
 #define FDLIMIT_CONNECTION 8
 
 /*
@@ -31,6 +31,8 @@ bool fdlimit_take(unsigned long n, const char *what, char **why);
 void fdlimit_give(unsigned long n);
 /* What the budget has left. */
 unsigned long fdlimit_available(void);
+/* The hard limit (what a worker may raise its own limit to). */
+unsigned long fdlimit_hard(void);
 
 /*
  * accept4() for a listening socket polled for readiness, taking `budget`

@@ -30,19 +30,28 @@ backend_libxenstore_util_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAG
 backend_libxenstore_util_a_SOURCES = backend/xen_store.h backend/xen_store.c
 
 sbin_PROGRAMS += xen9pd
-xen9pd_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS) $(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS)
+xen9pd_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS) $(XENGNTTAB_CFLAGS) \
+	$(XENEVTCHN_CFLAGS) $(XENTOOLCORE_CFLAGS) $(SECCOMP_CFLAGS)
 xen9pd_SOURCES = \
 	backend/xen9pd.c \
 	backend/daemon.h backend/daemon.c \
 	backend/fdlimit.h backend/fdlimit.c \
+	backend/control.h backend/control.c \
 	backend/socket_server.h backend/socket_server.c \
-	backend/wakeup.h backend/wakeup.c \
 	backend/xen_backend.h backend/xen_backend.c \
 	backend/xen_device.h backend/xen_device.c \
-	backend/xen_ring.h backend/xen_ring.c \
-	backend/control.h backend/control.c
+	backend/worker_link.h backend/worker_link.c \
+	backend/worker_proc.h backend/worker_proc.c \
+	backend/worker_main.h backend/worker_main.c \
+	backend/worker_xen.c \
+	backend/worker_socket.c \
+	backend/sandbox.h backend/sandbox.c \
+	backend/socket_conn.h backend/socket_conn.c \
+	backend/wakeup.h backend/wakeup.c \
+	backend/xen_ring.h backend/xen_ring.c
 xen9pd_LDADD = $(P9SERVER_LIBS) ring/libring.a backend/libxenstore-util.a \
-	$(XENSTORE_LIBS) $(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(GLIB_LIBS)
+	$(XENSTORE_LIBS) $(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(XENTOOLCORE_LIBS) $(SECCOMP_LIBS) \
+	$(GLIB_LIBS)
 
 # The systemd unit, with the installed path of the daemon.
 systemdunit_DATA = backend/xen9pd.service

@@ -13,6 +13,7 @@
 #include <glib.h>
 
 static bool log_to_stderr = true;
+static bool log_relay;          /* a worker: "<P>text" lines for the supervisor */
 static bool log_verbose;
 static const char *log_ident = "xen9p";
 
@@ -29,8 +30,20 @@ static int syslog_priority(GLogLevelFlags level)
     return LOG_DEBUG;
 }
 
+/* priority -1: a trace line. */
 static void write_line(int priority, const char *text)
 {
+    if (log_relay) {
+        /* One write per line: the pipe keeps lines up to PIPE_BUF whole. */
+        char *line = priority < 0 ? g_strdup_printf("<T>%s\n", text)
+                                  : g_strdup_printf("<%d>%s\n", priority, text);
+        ssize_t n = write(STDERR_FILENO, line, strlen(line));
+        (void)n;
+        g_free(line);
+        return;
+    }
+    if (priority < 0)
+        priority = LOG_INFO;
     if (!log_to_stderr) {
         syslog(priority, "%s", text);
         return;
@@ -74,9 +87,36 @@ void xen9p_log_init(const char *ident, bool to_stderr, bool verbose)
     g_log_set_writer_func(writer, NULL, NULL);
 }
 
+void xen9p_log_init_worker(bool verbose)
+{
+    log_relay = true;
+    log_verbose = verbose;
+    g_log_set_writer_func(writer, NULL, NULL);
+}
+
+void xen9p_log_relay(const char *label, const char *line)
+{
+    int priority = LOG_WARNING;
+    const char *text = line;
+    if (line[0] == '<' && line[1] && line[2] == '>') {
+        priority = line[1] == 'T' ? -1 : line[1] >= '0' && line[1] <= '7' ? line[1] - '0'
+                                                                            : LOG_WARNING;
+        text = line + 3;
+    }
+    if (priority >= LOG_INFO && !log_verbose)
+        return;     /* informational, not asked for (traces have priority -1) */
+    /* A compromised worker writes what it likes: one escaped line, labelled
+     * (trace lines carry their device already). */
+    char *safe = xen9p_escape(text);
+    char *tagged = priority < 0 ? NULL : g_strdup_printf("%s: %s", label, safe);
+    write_line(priority, tagged ? tagged : safe);
+    g_free(tagged);
+    g_free(safe);
+}
+
 void xen9p_log_trace(const char *line)
 {
-    write_line(LOG_INFO, line);
+    write_line(-1, line);
 }
 
 char *xen9p_escape(const char *s)

@@ -12,6 +12,15 @@
 /* `verbose` also shows g_info(); g_debug() needs G_MESSAGES_DEBUG. */
 void xen9p_log_init(const char *ident, bool to_stderr, bool verbose);
 
+/*
+ * A worker's logging: every message and trace line goes to stderr, a pipe to
+ * the supervisor, as one line "<P>text" (P a syslog priority, or T for a trace
+ * line); the supervisor relays it (xen9p_log_relay) where its own log goes.
+ */
+void xen9p_log_init_worker(bool verbose);
+/* Relays one line a worker wrote, tagged with the worker's `label`. */
+void xen9p_log_relay(const char *label, const char *line);
+
 /* A trace line: always written when tracing is on (trace.c). */
 void xen9p_log_trace(const char *line);
 

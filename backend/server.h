@@ -82,15 +82,13 @@ void p9_session_get_stats(struct p9_session *s, struct p9_session_stats *out);
 
 /*
  * Ends the session: no more calls to the transport after this returns,
- * queued requests are dropped, running ones are interrupted; the session
+ * queued requests are dropped, running ones are cancelled; the session
  * frees itself (closing its fids) when the last worker returns.  Replies
  * given to the transport and not yet reply_done are abandoned: the
  * transport frees nothing of them, the session does.
  */
 void p9_session_close(struct p9_session *s);
 
-/* Installs the worker-interrupt signal; call once, before any other thread starts. */
-void p9_server_init(void);
 
 /* Waits until every closed session's workers returned; false on timeout. */
 bool p9_server_wait_idle(unsigned seconds);

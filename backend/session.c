@@ -3,7 +3,7 @@
  * A 9P session: requests in, whole replies out, in completion order, and
  * Tflush exactly as docs/design.md "Tflush and cancelled requests" says:
  *  - flushed while queued: no reply, Rflush at once;
- *  - flushed while running: the worker is interrupted; a pure call is
+ *  - flushed while running: a call waiting for a FIFO is woken; a pure call is
  *    abandoned (Rflush at once, result dropped) unless it already made its
  *    fid (Twalk, Txattrwalk: then it is treated as completed), any other call's outcome
  *    decides: interrupted -> no reply, then Rflush; completed -> its reply,
@@ -64,6 +64,7 @@ static void forget_tag(struct p9_session *s, struct p9_request *req)
 
 void p9_request_free(struct p9_request *req)
 {
+    fsdrv_cancel_destroy(&req->cancel);
     g_free(req->msg);
     g_free(req->data);
     g_free(req->scratch);
@@ -179,9 +180,6 @@ static void complete(struct p9_request *req, int result)
     struct p9_session *s = req->session;
 
     pthread_mutex_lock(&s->lock);
-    /* Under the lock a flush interrupts with: after this, no flush adds
-     * this request to the interrupter's list again. */
-    p9_workers_interrupt_done(req);
     if (s->closed || req->state == REQ_ABANDONED) {
         p9_request_retire_locked(s, req);
         pthread_mutex_unlock(&s->lock);
@@ -231,8 +229,7 @@ static void flush_locked(struct p9_session *s, struct p9_request *flush)
         send_rflushes_locked(s, flush);
         return;
     case REQ_RUNNING:
-        atomic_store(&old->cancel.requested, true);
-        p9_workers_interrupt(old);
+        fsdrv_cancel_request(&old->cancel);
         /* A pure call that already made its fid cannot be undone silently:
          * its reply goes out, then the Rflush. */
         if ((old->op->flags & P9_OP_PURE) && !old->committed) {
@@ -264,7 +261,7 @@ void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32
     req->msg = msg;
     req->msg_size = size;
     req->reply.origin = origin;
-    atomic_init(&req->cancel.requested, false);
+    fsdrv_cancel_init(&req->cancel);
 
     pthread_mutex_lock(&s->lock);
     if (s->closed) {
@@ -298,7 +295,6 @@ void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32
         pthread_mutex_unlock(&s->lock);
     } else if (req->op->flags & P9_OP_INLINE) {
         req->state = REQ_RUNNING;
-        req->worker = pthread_self();
         pthread_mutex_unlock(&s->lock);
         p9_session_run(req);
     } else {
@@ -433,13 +429,12 @@ void p9_session_close(struct p9_session *s)
     pthread_mutex_lock(&s->lock);
     s->closed = true;
     /* Everything not on a worker goes now; running requests are
-     * interrupted and retire when their worker returns. */
+     * cancelled and retire when their worker returns. */
     struct p9_request *req = s->all, *next;
     for (; req; req = next) {
         next = req->all_next;
         if (req->state == REQ_RUNNING || req->state == REQ_ABANDONED) {
-            atomic_store(&req->cancel.requested, true);
-            p9_workers_interrupt(req);
+            fsdrv_cancel_request(&req->cancel);
         } else if (req->state != REQ_QUEUED && req->state != REQ_CANCELLED) {
             unlink_request(s, req);
             p9_request_free(req);

@@ -44,7 +44,6 @@ struct p9_request {
     /* A pure request that made its one change (a new or moved fid): a flush
      * can no longer abandon it, its reply must go out.  Under session->lock. */
     bool committed;
-    pthread_t worker;
     struct p9_request *next;        /* worker queue, or a target's list of waiting Tflushes */
     struct p9_request *all_prev, *all_next; /* every live request of the session */
     struct p9_request *flushes;     /* Tflush requests waiting on this one */
@@ -142,8 +141,6 @@ uint8_t *p9_reply_payload(struct p9_request *req, uint32_t cap);
 
 /* ---- workers (workers.c) ---- */
 void p9_workers_enqueue(struct p9_session *s, struct p9_request *req);
-void p9_workers_interrupt(struct p9_request *req);
-void p9_workers_interrupt_done(struct p9_request *req);
 
 /* ---- session internals (session.c) ---- */
 void p9_session_run(struct p9_request *req);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The socket transport: plain 9P over a unix or TCP (loopback) stream, one
- * session per connection, for ordinary 9P clients, the Linux kernel client
- * (trans=fd/tcp) and tests.  One I/O thread frames requests and writes
- * replies; the sessions' workers do the file system calls.
+ * The socket transport: plain 9P over a unix or TCP (loopback) stream, for
+ * ordinary 9P clients, the Linux kernel client (trans=fd/tcp) and tests.  The
+ * listener lives in the supervisor; every accepted connection is served by a
+ * worker process of its own, confined like a Xen device's (worker_socket.c),
+ * so the socket tests exercise the sandbox too.
  */
 #ifndef XEN9P_SOCKET_SERVER_H
 #define XEN9P_SOCKET_SERVER_H
@@ -12,22 +13,24 @@
 
 #include <glib.h>
 
-struct fsdrv_export;
+#include "backend/worker_proc.h"
+#include "fsdrv/fsdrv.h"
+
 struct socket_server;
 
-/* Linux's fd transport accepts messages up to 1 MiB (MAX_SOCK_BUF). */
-#define SOCKET_MAX_MSIZE (1024u * 1024u)
-/* Files open at once in the export, over every connection. */
-#define SOCKET_MAX_OPEN_FILES 1024
+/* Files open at once in the export, per connection, unless --max-open-files
+ * says otherwise: Linux's cache=loose keeps a file open per cached inode. */
+#define SOCKET_MAX_OPEN_FILES 4096
 
 /* `spec`: "unix:PATH" or "tcp:ADDRESS:PORT" (numeric address). */
-struct socket_server *socket_server_new(const char *spec, struct fsdrv_export *export,
-                                        GError **error);
+struct socket_server *socket_server_new(const char *spec, const char *export_dir,
+                                        const struct fsdrv_config *cfg,
+                                        const struct worker_options *workers, GError **error);
 
 /* Serves until `stop_fd` (an fd such as a signalfd) becomes readable. */
 void socket_server_run(struct socket_server *srv, int stop_fd);
 
-/* Closes every connection and its session, then the listener. */
+/* Stops every connection's worker, then the listener. */
 void socket_server_free(struct socket_server *srv);
 
 #endif

@@ -22,9 +22,12 @@
 #include "backend/export_config.h"
 #include "backend/fdlimit.h"
 #include "backend/log.h"
+#include "backend/sandbox.h"
 #include "backend/server.h"
 #include "backend/socket_server.h"
 #include "backend/trace.h"
+#include "backend/worker_main.h"
+#include "backend/worker_proc.h"
 #include "backend/xen_backend.h"
 #include "fsdrv/fsdrv.h"
 
@@ -37,6 +40,11 @@ static gboolean opt_trace;
 static gboolean opt_verbose;
 static char *opt_pid_file;
 static char *opt_control;
+static gint opt_max_open_files;
+static gboolean opt_no_sandbox;
+static gboolean opt_seccomp_log;
+static gboolean opt_worker;
+static char *opt_label;
 
 static const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &opt_listen,
@@ -54,21 +62,39 @@ static const GOptionEntry entries[] = {
     { "pid-file", 'p', 0, G_OPTION_ARG_FILENAME, &opt_pid_file, "Write the daemon's pid here", "PATH" },
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &opt_control,
       "Control socket for xen9p (Xen mode; default " XEN9P_CONTROL_DEFAULT ")", "PATH" },
+    { "max-open-files", 0, 0, G_OPTION_ARG_INT, &opt_max_open_files,
+      "Files a connection may hold open (with --listen; default 4096, within the open-file "
+      "limit)", "N" },
+    { "no-sandbox", 0, 0, G_OPTION_ARG_NONE, &opt_no_sandbox,
+      "Workers run unconfined (debugging only: a guest's bug is then dom0's)", NULL },
+    { "seccomp-log", 0, 0, G_OPTION_ARG_NONE, &opt_seccomp_log,
+      "A worker's forbidden system call is logged, not fatal (debugging)", NULL },
+    /* How the supervisor starts a worker (worker_proc.c). */
+    { "worker", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_worker, NULL, NULL },
+    { "label", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_label, NULL, NULL },
     { NULL }
 };
 
-static int serve_socket(int stop_fd)
+static int serve_socket(int stop_fd, const struct worker_options *workers)
 {
-    /* The export's open files are one budget for every connection: at most
-     * half the descriptors, the rest for the connections themselves. */
-    struct fsdrv_config cfg = { .readonly = opt_readonly,
-                                .max_open_files = MIN(SOCKET_MAX_OPEN_FILES, fdlimit_available() / 2) };
-    char *why = NULL;
-    if (!fdlimit_take(cfg.max_open_files, "the export's open files", &why)) {
-        g_printerr("xen9pd: %s\n", why);
-        g_free(why);
+    /* Each connection's worker opens at most this many files, within the
+     * open-file limit the administrator gave the daemon. */
+    struct fsdrv_config cfg = { .readonly = opt_readonly };
+    unsigned long room = fdlimit_hard() > 2 * SANDBOX_FD_OVERHEAD
+                             ? fdlimit_hard() - SANDBOX_FD_OVERHEAD : SANDBOX_FD_OVERHEAD;
+    if (opt_max_open_files < 0) {
+        g_printerr("xen9pd: --max-open-files cannot be negative\n");
+        return 2;
+    }
+    if ((unsigned long)opt_max_open_files > room) {
+        g_printerr("xen9pd: --max-open-files=%d needs %lu descriptors in each worker, more than "
+                   "the open-file limit of %lu (raise ulimit -Hn or lower it)\n",
+                   opt_max_open_files, (unsigned long)opt_max_open_files + SANDBOX_FD_OVERHEAD,
+                   fdlimit_hard());
         return 1;
     }
+    cfg.max_open_files = opt_max_open_files ? (uint64_t)opt_max_open_files
+                                            : MIN(SOCKET_MAX_OPEN_FILES, room);
     if (!opt_export) {
         g_printerr("xen9pd: --listen needs --export DIR\n");
         return 2;
@@ -77,34 +103,35 @@ static int serve_socket(int stop_fd)
         g_printerr("xen9pd: unknown security model \"%s\" (none, passthrough)\n", opt_model);
         return 2;
     }
-    struct fsdrv_export *exp;
-    int err = fsdrv_export_open(opt_export, &cfg, &exp);
-    if (err) {
-        g_printerr("xen9pd: cannot export %s: %s\n", opt_export, g_strerror(-err));
-        return 1;
-    }
     GError *error = NULL;
-    struct socket_server *srv = socket_server_new(opt_listen, exp, &error);
+    struct socket_server *srv = socket_server_new(opt_listen, opt_export, &cfg, workers, &error);
     if (!srv) {
         g_printerr("xen9pd: %s\n", error->message);
         g_error_free(error);
-        fsdrv_export_close(exp);
         return 1;
     }
-    g_message("serving %s on %s (security model %s%s)", opt_export, opt_listen,
-              opt_model ? opt_model : "none", opt_readonly ? ", read-only" : "");
+    g_message("serving %s on %s (security model %s%s%s)", opt_export, opt_listen,
+              opt_model ? opt_model : "none", opt_readonly ? ", read-only" : "",
+              workers->sandbox ? "" : ", workers NOT confined");
     if (daemon_ready(opt_foreground, opt_pid_file) < 0) {
         socket_server_free(srv);
-        fsdrv_export_close(exp);
         return 1;
     }
     socket_server_run(srv, stop_fd);
     g_message("stopping");
     socket_server_free(srv);
-    if (!p9_server_wait_idle(10))
-        g_warning("some requests were still running after 10 s");
-    fsdrv_export_close(exp);
     return 0;
+}
+
+/* A worker: one device or one connection, confined (worker_main.c). */
+static int run_worker(void)
+{
+    xen9p_log_init_worker(opt_verbose);
+    p9_trace_enabled = opt_trace;
+    signal(SIGPIPE, SIG_IGN);
+    struct worker_args a = { .label = opt_label ? opt_label : "worker",
+                             .sandbox = !opt_no_sandbox, .seccomp_log = opt_seccomp_log };
+    return worker_main(&a);
 }
 
 int main(int argc, char **argv)
@@ -130,6 +157,12 @@ int main(int argc, char **argv)
         g_printerr("xen9pd: unexpected argument \"%s\"\n", argv[1]);
         return 2;
     }
+    if (opt_worker)
+        return run_worker();
+    struct worker_options workers = {
+        .binary = worker_binary_of(argv[0]), .sandbox = !opt_no_sandbox,
+        .seccomp_log = opt_seccomp_log, .verbose = opt_verbose, .trace = opt_trace,
+    };
 
     xen9p_log_init("xen9pd", opt_foreground && !as_xen_9pfsd, opt_verbose);
     p9_trace_enabled = opt_trace;
@@ -141,7 +174,6 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (!opt_foreground && !as_xen_9pfsd && daemon_detach() < 0)
         return 1;
-    p9_server_init();
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
@@ -152,7 +184,7 @@ int main(int argc, char **argv)
 
     int rc;
     if (opt_listen) {
-        rc = serve_socket(stop_fd);
+        rc = serve_socket(stop_fd, &workers);
     } else {
         if (opt_export || opt_model || opt_readonly) {
             g_printerr("xen9pd: --export, --security-model and --readonly are for --listen;\n"
@@ -163,9 +195,11 @@ int main(int argc, char **argv)
             .control_path = opt_control ? opt_control : XEN9P_CONTROL_DEFAULT,
             .foreground = opt_foreground || as_xen_9pfsd,
             .pid_file = opt_pid_file,
+            .workers = &workers,
         };
         rc = xen_backend_run(&o, stop_fd);
     }
     daemon_cleanup(opt_pid_file);
+    g_free((char *)workers.binary);
     return rc;
 }

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,7 +24,6 @@
 #include "backend/daemon.h"
 #include "backend/log.h"
 #include "backend/xen_device.h"
-#include "backend/xen_ring.h"
 #include "backend/xen_store.h"
 
 #define BACKEND_KIND "xen_9pfs"
@@ -266,18 +264,6 @@ static void handle_watches(struct backend *be)
     }
 }
 
-static void check_failures(struct backend *be)
-{
-    uint64_t v;
-    if (read(be->host.fail_fd, &v, sizeof(v)) < 0)
-        return;
-    GHashTableIter it;
-    gpointer value;
-    g_hash_table_iter_init(&it, be->devices);
-    while (g_hash_table_iter_next(&it, NULL, &value))
-        xen_device_check_failure(value);
-}
-
 /* ---- control: `xen9p list` ---- */
 
 static gint by_id(gconstpointer a, gconstpointer b)
@@ -317,14 +303,24 @@ static void control_command(const char *command, GString *out, void *ctx)
         char *error = xen9p_escape(d->error ? d->error : "");
         g_string_append_printf(out, "device\t%u\t%u\t%s\t%s\t%u\t%" G_GUINT64_FORMAT "\t%"
                                G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT
-                               "\t%s\t%s\n",
+                               "\t%s\t%s",
                                d->domid, d->devid, d->tag_shown,
                                xen_device_phase_name(d->phase), d->nrings, st.inflight,
                                st.requests, st.bytes_in, st.bytes_out, path, error);
+        /* Its worker as /proc shows it (docs/security.md "Checking a running
+         * system"): pid, crashes so far, uid, CapEff, Seccomp, NoNewPrivs. */
+        struct worker_confinement c;
+        pid_t pid = d->worker ? d->worker->pid : 0;
+        if (pid > 0 && worker_proc_confinement(pid, &c))
+            g_string_append_printf(out, "\t%d\t%u\t%ld\t%016" G_GINT64_MODIFIER "x\t%d\t%d\n",
+                                   (int)pid, d->crashes, c.uid, (guint64)c.cap_eff, c.seccomp,
+                                   c.no_new_privs);
+        else
+            g_string_append_printf(out, "\t-\t%u\t-\t-\t-\t-\n", d->crashes);
         g_free(path);
         g_free(error);
-        for (unsigned r = 0; rings && r < d->nrings; r++)
-            xen_ring_describe(d->rings[r], out);
+        if (rings)
+            xen_device_describe_rings(d, out);
     }
     g_string_append_printf(out, "daemon\tpid=%d\tdevices=%u\tmapped_pages=%u\tevent_channels=%u"
                            "\topen_files=%" G_GUINT64_FORMAT "\n",
@@ -333,6 +329,66 @@ static void control_command(const char *command, GString *out, void *ctx)
 }
 
 /* ---- the loop ---- */
+
+/*
+ * Adds every worker's link, log pipe and pidfd to `fds` (the device of each
+ * in `polled`, three entries per device); returns the poll timeout: -1, or
+ * the milliseconds until a device whose last worker crashed may get a new one.
+ */
+static int collect_worker_fds(struct backend *be, GArray *fds, GPtrArray *polled)
+{
+    gint64 now = g_get_monotonic_time(), soonest = G_MAXINT64;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct xen_device *d = value;
+        if (d->worker) {
+            struct pollfd three[3] = {
+                { .fd = d->worker->link, .events = POLLIN },
+                { .fd = d->worker->log, .events = POLLIN },
+                { .fd = d->worker->pidfd, .events = POLLIN },
+            };
+            g_array_append_vals(fds, three, 3);
+            g_ptr_array_add(polled, d);
+        } else if (d->phase == DEV_INIT_WAIT && d->retry_after > now) {
+            soonest = MIN(soonest, d->retry_after);
+        }
+    }
+    return soonest == G_MAXINT64 ? -1 : (int)((soonest - now) / 1000 + 1);
+}
+
+/* Relays workers' logs, and hands their messages and exits to their devices. */
+static void serve_workers(struct backend *be, struct pollfd *p, GPtrArray *polled)
+{
+    for (guint i = 0; i < polled->len; i++, p += 3) {
+        struct xen_device *d = polled->pdata[i];
+        /* A device the steps above dropped is gone from the table: skip it. */
+        char *key = g_strdup_printf("%u/%u", d->domid, d->devid);
+        bool alive = g_hash_table_lookup(be->devices, key) == d && d->worker;
+        g_free(key);
+        if (!alive)
+            continue;
+        if (p[1].revents)
+            worker_proc_relay_log(d->worker);
+        if (p[0].revents || p[2].revents)
+            xen_device_worker_event(d);
+    }
+}
+
+/* Devices waiting out a crash backoff try again. */
+static void retry_devices(struct backend *be)
+{
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct xen_device *d = value;
+        if (d->phase == DEV_INIT_WAIT && !d->worker && d->retry_after && d->retry_after <= now)
+            xen_device_update(d);
+    }
+}
 
 static void device_destroy(gpointer p)
 {
@@ -386,13 +442,7 @@ int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
     be.host.self = own_domid(be.host.xs);
     be.host.root = g_strdup_printf("/local/domain/%u/backend/" BACKEND_KIND, be.host.self);
     be.claim = g_strdup_printf("/local/domain/%u/libxl/xen-9pfs", be.host.self);
-    be.host.xgt = xengnttab_open(NULL, 0);
-    if (!be.host.xgt) {
-        g_printerr("xen9pd: cannot open the grant table device: %s (is xen-gntdev loaded?)\n",
-                   g_strerror(errno));
-        goto out;
-    }
-    be.host.fail_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    be.host.workers = opts->workers;
     be.devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, device_destroy);
     if (!claim_backend(&be))
         goto out;
@@ -412,14 +462,20 @@ int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
         goto out_claim;
     rescan(&be);
 
+    GArray *fds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
+    GPtrArray *polled = g_ptr_array_new();      /* the device of each worker's fds */
     for (;;) {
-        struct pollfd p[4] = {
+        g_array_set_size(fds, 3);
+        g_ptr_array_set_size(polled, 0);
+        struct pollfd fixed[3] = {
             { .fd = stop_fd, .events = POLLIN },
             { .fd = xs_fileno(be.host.xs), .events = POLLIN },
-            { .fd = be.host.fail_fd, .events = POLLIN },
             { .fd = control_fd(control), .events = POLLIN },
         };
-        if (poll(p, 4, -1) < 0) {
+        memcpy(fds->data, fixed, sizeof(fixed));
+        int timeout = collect_worker_fds(&be, fds, polled);
+        struct pollfd *p = (struct pollfd *)fds->data;
+        if (poll(p, fds->len, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             g_warning("poll: %s", g_strerror(errno));
@@ -427,13 +483,16 @@ int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
         }
         if (p[0].revents)
             break;
-        if (p[2].revents)
-            check_failures(&be);
+        serve_workers(&be, p + 3, polled);
         if (p[1].revents)
             handle_watches(&be);
-        if (p[3].revents)
+        if (p[2].revents)
             control_serve(control);
+        if (timeout >= 0)
+            retry_devices(&be);
     }
+    g_array_free(fds, TRUE);
+    g_ptr_array_free(polled, TRUE);
     g_message("stopping: closing every device");
     drain_shutdown(&be);
     rc = 0;
@@ -443,10 +502,6 @@ out:
     control_close(control);
     if (be.devices)
         g_hash_table_destroy(be.devices);
-    if (be.host.xgt)
-        xengnttab_close(be.host.xgt);
-    if (be.host.fail_fd > 0)
-        close(be.host.fail_fd);
     xs_close(be.host.xs);
     g_free(be.host.root);
     g_free(be.claim);

@@ -5,12 +5,15 @@
 
 #include <stdbool.h>
 
+#include "backend/worker_proc.h"
+
 #define XEN9P_CONTROL_DEFAULT "/run/xen9pd/control.sock"
 
 struct xen_backend_options {
     const char *control_path;
     bool foreground;
     const char *pid_file;
+    const struct worker_options *workers;   /* how devices' workers start */
 };
 
 /* Serves every 9pfs device in xenstore until `stop_fd` is readable. Exit code. */

@@ -15,11 +15,10 @@
 #include "backend/xen_device.h"
 
 #include <errno.h>
-#include <stdatomic.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,20 +28,19 @@
 #include "backend/export_config.h"
 #include "backend/fdlimit.h"
 #include "backend/log.h"
-#include "backend/server.h"
-#include "backend/xen_ring.h"
+#include "backend/sandbox.h"
+#include "backend/worker_link.h"
+#include "backend/worker_main.h"
 #include "backend/xen_store.h"
 
-/* Per-device limits: a hostile guest may not make dom0 hold more than this. */
-#define DEVICE_MAX_REQUESTS 256
-#define DEVICE_MAX_BUFFERED (32u << 20)
 /* xl.cfg(5): "type=xen_9pfsd ... has a default of max-open-files=5" (0 or absent). */
 #define DEFAULT_MAX_OPEN_FILES 5
 
 const char *xen_device_phase_name(enum xen_device_phase phase)
 {
     static const char *names[] = {
-        [DEV_NEW] = "new", [DEV_INIT_WAIT] = "InitWait", [DEV_CONNECTED] = "Connected",
+        [DEV_NEW] = "new", [DEV_INIT_WAIT] = "InitWait", [DEV_CONNECTING] = "Connecting",
+        [DEV_CONNECTED] = "Connected",
         [DEV_CLOSING] = "Closing", [DEV_CLOSED] = "Closed", [DEV_FAILED] = "Failed",
     };
     return names[phase];
@@ -136,7 +134,6 @@ struct xen_device *xen_device_new(struct xen_host *host, unsigned domid, unsigne
     d->phase = DEV_NEW;
     d->written_state = -1;
     d->tag_shown = g_strdup("");
-    pthread_mutex_init(&d->fail_lock, NULL);
     return d;
 }
 
@@ -227,10 +224,17 @@ static bool configure(struct xen_device *d)
         if (!d->cfg.max_open_files)
             d->cfg.max_open_files = DEFAULT_MAX_OPEN_FILES;
     }
-    /* Every descriptor the device may open is promised before it opens any:
-     * devices cannot add up to more than the daemon has (docs/design.md "Limits"). */
-    if (!why && fdlimit_take(d->cfg.max_open_files + FDLIMIT_DEVICE, "this device", &why))
-        d->fd_budget = d->cfg.max_open_files + FDLIMIT_DEVICE;
+    /* The device's files are its worker's, within the open-file limit the
+     * administrator gave the daemon; the supervisor holds a few descriptors per
+     * device, promised from its own budget (docs/design.md "Limits"). */
+    unsigned long worker_fds = d->cfg.max_open_files + SANDBOX_FD_OVERHEAD;
+    if (!why && worker_fds > fdlimit_hard())
+        why = g_strdup_printf("not enough file descriptors: max-open-files=%" G_GUINT64_FORMAT
+                              " needs %lu in its worker, more than xen9pd's open-file limit of "
+                              "%lu (raise LimitNOFILE or lower max-open-files)",
+                              d->cfg.max_open_files, worker_fds, fdlimit_hard());
+    if (!why && fdlimit_take(FDLIMIT_DEVICE, "this device", &why))
+        d->fd_budget = FDLIMIT_DEVICE;
     if (!why) {
         struct stat st;
         /* Like xen-9pfsd, the directory is created if missing (libxl's default
@@ -240,11 +244,6 @@ static bool configure(struct xen_device *d)
             why = g_strdup_printf("cannot create %s: %s", d->path, g_strerror(errno));
         else if (!S_ISDIR(st.st_mode))
             why = g_strdup_printf("%s is not a directory", d->path);
-    }
-    if (!why) {
-        int err = fsdrv_export_open(d->path, &d->cfg, &d->export);
-        if (err)
-            why = g_strdup_printf("cannot export %s: %s", d->path, g_strerror(-err));
     }
     if (why) {
         set_error(d, why);
@@ -282,51 +281,23 @@ static void advertise(struct xen_device *d)
     d->phase = DEV_INIT_WAIT;
 }
 
-/* ---- connecting (C.1 step 5) ---- */
+/* ---- connecting (C.1 step 5): a worker of its own ---- */
 
-static void device_send(void *ctx, struct p9_reply *reply)
-{
-    struct xen_device *d = ctx;
-    xen_ring_send(d->rings[reply->origin], reply);
-}
+/* How long a worker may take to stop before it is killed. */
+#define WORKER_STOP_MS 5000
+/* After a worker crash, the next one waits this long, doubling per crash. */
+#define CRASH_BACKOFF_MS 1000
+#define CRASH_BACKOFF_MAX_MS 60000
 
-static void device_wake(void *ctx)
-{
-    struct xen_device *d = ctx;
-    for (unsigned i = 0; i < d->nrings; i++)
-        xen_ring_kick(d->rings[i]);
-}
-
-static const struct p9_transport_ops device_ops = { .send = device_send, .wake = device_wake };
-
-static void ring_failed(void *ctx, const char *why)
-{
-    struct xen_device *d = ctx;
-    pthread_mutex_lock(&d->fail_lock);
-    if (!d->fail_reason)
-        d->fail_reason = g_strdup(why);
-    pthread_mutex_unlock(&d->fail_lock);
-    uint64_t one = 1;
-    while (write(d->host->fail_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-        ;
-}
-
-/* Stops the rings, ends the session, unmaps and unbinds everything. */
+/* Stops its worker (rings, session, mappings and channels go with it). */
 static void disconnect(struct xen_device *d)
 {
-    for (unsigned i = 0; i < d->nrings; i++)
-        xen_ring_stop(d->rings[i]);
-    if (d->session) {
-        p9_session_close(d->session);
-        d->session = NULL;
-    }
-    for (unsigned i = 0; i < d->nrings; i++)
-        xen_ring_unmap(d->rings[i]);
+    if (!d->worker)
+        return;
+    worker_proc_stop(d->worker, WORKER_STOP_MS);
+    worker_proc_free(d->worker);
+    d->worker = NULL;
     d->nrings = 0;
-    pthread_mutex_lock(&d->fail_lock);
-    g_free(d->fail_reason);
-    d->fail_reason = NULL;
-    pthread_mutex_unlock(&d->fail_lock);
 }
 
 /* Reads a frontend key that must be a decimal number in 1..max. */
@@ -341,13 +312,14 @@ static bool read_fe_number(struct xen_device *d, const char *key, unsigned long 
     return ok;
 }
 
-static bool connect_rings(struct xen_device *d, char **why)
+/* Reads the frontend's rings and hands them, with the export, to a new worker. */
+static bool start_worker(struct xen_device *d, char **why)
 {
     unsigned long version, nrings;
     if (!read_fe_number(d, "version", 1, &version, why) ||
         !read_fe_number(d, "num-rings", XEN_MAX_RINGS, &nrings, why))
         return false;
-    uint32_t max_msize = UINT32_MAX;
+    uint32_t refs[XEN_MAX_RINGS], ports[XEN_MAX_RINGS];
     for (unsigned i = 0; i < nrings; i++) {
         unsigned long ref, port;
         char key[32];
@@ -357,41 +329,114 @@ static bool connect_rings(struct xen_device *d, char **why)
         snprintf(key, sizeof(key), "event-channel-%u", i);
         if (!read_fe_number(d, key, UINT32_MAX, &port, why))
             return false;
-        struct xen_ring *r = xen_ring_map(d->host->xgt, d->domid, i, ref, port,
-                                          XEN_MAX_RING_ORDER, why);
-        if (!r)
-            return false;
-        d->rings[d->nrings++] = r;
-        if (xen_ring_capacity(r) < max_msize)
-            max_msize = xen_ring_capacity(r);
+        refs[i] = ref;
+        ports[i] = port;
     }
-    /* A reply must fit in a ring whole (A.8): msize is capped at the smallest. */
-    struct p9_session_config cfg = {
-        .export = d->export, .max_msize = max_msize, .label = d->label,
-        .max_requests = DEVICE_MAX_REQUESTS, .max_buffered = DEVICE_MAX_BUFFERED,
-    };
-    d->session = p9_session_new(&cfg, &device_ops, d);
-    for (unsigned i = 0; i < d->nrings; i++)
-        xen_ring_start(d->rings[i], d->session, ring_failed, d);
-    return true;
+    int export_fd = export_tree_of(d->path);
+    if (export_fd < 0) {
+        *why = g_strdup_printf("cannot open %s: %s", d->path, g_strerror(errno));
+        return false;
+    }
+    d->worker = worker_proc_spawn(d->host->workers, d->label, why);
+    if (d->worker) {
+        GVariantDict a;
+        g_variant_dict_init(&a, NULL);
+        g_variant_dict_insert(&a, "domid", "u", d->domid);
+        g_variant_dict_insert_value(&a, "ring-refs", g_variant_new_fixed_array(
+                                        G_VARIANT_TYPE_UINT32, refs, nrings, sizeof(uint32_t)));
+        g_variant_dict_insert_value(&a, "ports", g_variant_new_fixed_array(
+                                        G_VARIANT_TYPE_UINT32, ports, nrings, sizeof(uint32_t)));
+        g_variant_dict_insert(&a, "max-order", "u", (uint32_t)XEN_MAX_RING_ORDER);
+        worker_put_export_config(&a, &d->cfg);
+        if (!link_send(d->worker->link, "serve-xen", &a, &export_fd, 1)) {
+            *why = g_strdup_printf("cannot reach its worker: %s", g_strerror(errno));
+            worker_proc_free(d->worker);
+            d->worker = NULL;
+        }
+    }
+    close(export_fd);
+    d->nrings = nrings;
+    return d->worker != NULL;
+}
+
+/* The device ends: its `error` node says why, the frontend sees Closing. */
+static void end_device(struct xen_device *d, const char *why)
+{
+    disconnect(d);
+    set_error(d, why);
+    write_state(d, XenbusStateClosing);
+    d->phase = DEV_CLOSING;
 }
 
 static void connect_device(struct xen_device *d)
 {
     char *why = NULL;
-    if (!connect_rings(d, &why)) {
-        disconnect(d);
-        /* The frontend handed us something unusable: its device ends. */
-        set_error(d, why);
+    if (g_get_monotonic_time() < d->retry_after)
+        return;     /* its last worker crashed a moment ago: the main loop comes back */
+    if (!start_worker(d, &why)) {
+        /* The frontend handed us something unusable, or no worker: the device ends. */
+        end_device(d, why);
         g_free(why);
-        write_state(d, XenbusStateClosing);
-        d->phase = DEV_CLOSING;
         return;
     }
+    d->phase = DEV_CONNECTING;
+}
+
+/* The worker serves: the frontend may use the device. */
+static void worker_ready(struct xen_device *d)
+{
     clear_error(d);
     write_state(d, XenbusStateConnected);
     d->phase = DEV_CONNECTED;
-    g_message("device %s: connected, %u rings", d->label, d->nrings);
+    g_message("device %s: connected, %u rings (worker %d)", d->label, d->nrings,
+              (int)d->worker->pid);
+}
+
+/* A worker that died unasked: logged, counted, the device ends, the next waits. */
+static void worker_crashed(struct xen_device *d)
+{
+    char *how = worker_proc_describe_exit(d->worker);
+    char *why = g_strdup_printf("its worker %s", how);
+    g_warning("device %s (domain %u): worker %d %s", d->label, d->domid, (int)d->worker->pid,
+              how);
+    d->crashes++;
+    unsigned backoff = CRASH_BACKOFF_MS << MIN(d->crashes - 1, 6u);
+    d->retry_after = g_get_monotonic_time() +
+                     (gint64)MIN(backoff, (unsigned)CRASH_BACKOFF_MAX_MS) * 1000;
+    end_device(d, why);
+    g_free(why);
+    g_free(how);
+}
+
+void xen_device_worker_event(struct xen_device *d)
+{
+    if (!d->worker)
+        return;
+    struct link_msg msg;
+    int got;
+    /* What it said first: "ready" or "failed" (a worker only speaks when asked otherwise). */
+    while ((got = link_recv(d->worker->link, &msg)) > 0) {
+        if (strcmp(msg.name, "ready") == 0 && d->phase == DEV_CONNECTING) {
+            worker_ready(d);
+        } else if (strcmp(msg.name, "failed") == 0) {
+            char *why = link_get_str(&msg, "why");
+            char *shown = xen9p_escape(why ? why : "its worker failed");
+            link_msg_clear(&msg);
+            g_free(why);
+            end_device(d, shown);
+            g_free(shown);
+            return;
+        }
+        link_msg_clear(&msg);
+        if (!d->worker || !link_readable(d->worker->link))
+            return;
+    }
+    /* The link closed (or spoke nonsense): the worker is gone or going. */
+    worker_proc_reap(d->worker);
+    if (!d->worker->exited)
+        worker_proc_stop(d->worker, WORKER_STOP_MS);
+    if (d->worker->exited && (d->phase == DEV_CONNECTING || d->phase == DEV_CONNECTED))
+        worker_crashed(d);
 }
 
 /* ---- replugging a device whose driver let go ---- */
@@ -534,8 +579,9 @@ void xen_device_update(struct xen_device *d)
                 d->phase = DEV_CLOSING;
             }
             break;
+        case DEV_CONNECTING:
         case DEV_CONNECTED:
-            if (!toolstack_close && fe == XenbusStateClosed) {
+            if (!toolstack_close && fe == XenbusStateClosed && d->phase == DEV_CONNECTED) {
                 /* Closed without Closing: the driver was unbound, not shut down
                  * (which waits for our Closing before it goes Closed). */
                 disconnect(d);
@@ -568,23 +614,6 @@ void xen_device_update(struct xen_device *d)
     }
 }
 
-void xen_device_check_failure(struct xen_device *d)
-{
-    pthread_mutex_lock(&d->fail_lock);
-    char *why = d->fail_reason;
-    d->fail_reason = NULL;
-    pthread_mutex_unlock(&d->fail_lock);
-    if (!why)
-        return;
-    if (d->phase == DEV_CONNECTED) {
-        disconnect(d);
-        set_error(d, why);
-        write_state(d, XenbusStateClosing);
-        d->phase = DEV_CLOSING;
-    }
-    g_free(why);
-}
-
 void xen_device_domain_gone(struct xen_device *d)
 {
     if (d->phase == DEV_CONNECTED)
@@ -611,7 +640,7 @@ void xen_device_domain_gone(struct xen_device *d)
 
 void xen_device_shutdown(struct xen_device *d)
 {
-    if (d->phase == DEV_CONNECTED || d->phase == DEV_INIT_WAIT) {
+    if (d->phase == DEV_CONNECTED || d->phase == DEV_CONNECTING || d->phase == DEV_INIT_WAIT) {
         disconnect(d);
         if (!d->gone)
             write_state(d, XenbusStateClosing);
@@ -628,10 +657,6 @@ void xen_device_free(struct xen_device *d)
         xs_unwatch(d->host->xs, d->fe_watch, token);
         g_free(token);
     }
-    if (d->export)
-        fsdrv_export_close(d->export);
-    pthread_mutex_destroy(&d->fail_lock);
-    g_free(d->fail_reason);
     g_free(d->error);
     g_free(d->fe_watch);
     g_free(d->tag);
@@ -643,27 +668,60 @@ void xen_device_free(struct xen_device *d)
     g_free(d);
 }
 
+/* Asks its worker `question` and waits (1 s) for the answer of the same name. */
+static bool ask_worker(struct xen_device *d, const char *question, struct link_msg *answer)
+{
+    if (!d->worker || d->phase != DEV_CONNECTED || !link_send_empty(d->worker->link, question))
+        return false;
+    gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+    while (link_wait_readable(d->worker->link, deadline)) {
+        if (link_recv(d->worker->link, answer) <= 0)
+            return false;
+        if (strcmp(answer->name, question) == 0)
+            return true;
+        link_msg_clear(answer);
+    }
+    return false;
+}
+
 void xen_device_get_stats(struct xen_device *d, struct xen_device_stats *out)
 {
     memset(out, 0, sizeof(*out));
-    for (unsigned i = 0; i < d->nrings; i++) {
-        struct xen_ring_stats rs;
-        xen_ring_get_stats(d->rings[i], &rs);
-        out->requests += rs.requests;
-        out->replies += rs.replies;
-        out->bytes_in += rs.bytes_in;
-        out->bytes_out += rs.bytes_out;
-        out->mapped_pages += rs.mapped_pages;
-        out->event_channels++;
+    out->event_channels = d->phase == DEV_CONNECTED ? d->nrings : 0;
+    struct link_msg a;
+    if (!ask_worker(d, "stats", &a))
+        return;
+    uint32_t pages = 0, channels = 0;
+    link_get_u64(&a, "requests", &out->requests);
+    link_get_u64(&a, "inflight", &out->inflight);
+    link_get_u64(&a, "bytes-in", &out->bytes_in);
+    link_get_u64(&a, "bytes-out", &out->bytes_out);
+    link_get_u64(&a, "open-files", &out->open_files);
+    if (link_get_u32(&a, "mapped-pages", &pages))
+        out->mapped_pages = pages;
+    if (link_get_u32(&a, "event-channels", &channels))
+        out->event_channels = channels;
+    link_msg_clear(&a);
+}
+
+void xen_device_describe_rings(struct xen_device *d, GString *out)
+{
+    struct link_msg a;
+    if (!ask_worker(d, "rings", &a))
+        return;
+    char *text = link_get_str(&a, "text");
+    /* The worker's text, line by line, each escaped: it cannot add a device line. */
+    char **lines = g_strsplit(text ? text : "", "\n", -1);
+    for (char **l = lines; *l; l++) {
+        unsigned index;
+        int at = 0;
+        if (sscanf(*l, "ring\t%u\t%n", &index, &at) == 1 && at > 0) {
+            char *rest = xen9p_escape(*l + at);
+            g_string_append_printf(out, "ring\t%u\t%s\n", index, rest);
+            g_free(rest);
+        }
     }
-    if (d->session) {
-        struct p9_session_stats ss;
-        p9_session_get_stats(d->session, &ss);
-        out->inflight = ss.inflight;
-    }
-    if (d->export) {
-        struct fsdrv_usage u;
-        fsdrv_export_usage(d->export, &u);
-        out->open_files = u.open_files;
-    }
+    g_strfreev(lines);
+    g_free(text);
+    link_msg_clear(&a);
 }

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One Xen 9pfs device (a backend directory backend/xen_9pfs/<domid>/<devid>):
- * its configuration from xenstore, the xenbus handshake of
- * docs/xen-transport.md C.1, its rings and its 9P session.
+ * its configuration from xenstore and the xenbus handshake of
+ * docs/xen-transport.md C.1.  Its rings and its 9P session live in a worker
+ * process of its own (worker_xen.c), started when the frontend is ready and
+ * watched by the supervisor's loop (docs/design.md "Processes").
  */
 #ifndef XEN9P_XEN_DEVICE_H
 #define XEN9P_XEN_DEVICE_H
 
-#include <pthread.h>
 #include <stdbool.h>
 
-#include <xengnttab.h>
+#include <glib.h>
+
 #include <xenstore.h>
+
+#include "backend/worker_proc.h"
 
 #include "fsdrv/fsdrv.h"
 
@@ -22,23 +26,20 @@
 /* Where the daemon lives: shared by its devices, used from the main thread. */
 struct xen_host {
     struct xs_handle *xs;
-    xengnttab_handle *xgt;
     unsigned self;              /* our domain id */
     char *root;                 /* /local/domain/<self>/backend/xen_9pfs */
-    int fail_fd;                /* eventfd: a ring thread reported a broken ring */
+    const struct worker_options *workers;
 };
 
 enum xen_device_phase {
     DEV_NEW,                    /* just found */
     DEV_INIT_WAIT,              /* advertised, waiting for the frontend */
+    DEV_CONNECTING,             /* its worker maps the rings */
     DEV_CONNECTED,
     DEV_CLOSING,                /* disconnected, waiting for the frontend to close */
     DEV_CLOSED,                 /* may come back if the frontend probes again */
     DEV_FAILED,                 /* configuration error: Closed with an error node */
 };
-
-struct xen_ring;
-struct p9_session;
 
 struct xen_device {
     struct xen_host *host;
@@ -52,13 +53,11 @@ struct xen_device {
     enum xen_device_phase phase;
     int written_state;          /* the XenbusState we wrote last */
     char *error;                /* why it failed, also in the error node */
-    struct fsdrv_export *export;
     unsigned long fd_budget;    /* descriptors promised to it (fdlimit_take) */
-    struct p9_session *session;
+    struct worker_proc *worker; /* serving it (DEV_CONNECTING, DEV_CONNECTED) */
     unsigned nrings;
-    struct xen_ring *rings[XEN_MAX_RINGS];
-    pthread_mutex_t fail_lock;  /* a ring thread's report */
-    char *fail_reason;
+    unsigned crashes;           /* workers lost without being asked to stop */
+    gint64 retry_after;         /* monotonic µs: no new worker before (a crash backoff) */
     bool gone;                  /* the backend directory was removed */
 };
 
@@ -67,8 +66,9 @@ struct xen_device *xen_device_new(struct xen_host *host, unsigned domid, unsigne
 /* Reads the device's xenstore state and moves the handshake on. */
 void xen_device_update(struct xen_device *dev);
 
-/* A ring thread reported a broken ring: the device ends (Closing + error). */
-void xen_device_check_failure(struct xen_device *dev);
+/* Its worker wrote or closed its link, or exited: reads what it said (ready,
+ * failed, or an exit the supervisor did not ask for) and moves the state on. */
+void xen_device_worker_event(struct xen_device *dev);
 
 /* The guest's domain is gone: release everything, forget the frontend. */
 void xen_device_domain_gone(struct xen_device *dev);
@@ -88,6 +88,9 @@ struct xen_device_stats {
     unsigned event_channels;
     uint64_t open_files;
 };
+/* Asks its worker (1 s at most): zeros when it has none or does not answer. */
 void xen_device_get_stats(struct xen_device *dev, struct xen_device_stats *out);
+/* Its worker's ring lines ("ring\tN\t..."), appended to `out`. */
+void xen_device_describe_rings(struct xen_device *dev, GString *out);
 
 #endif

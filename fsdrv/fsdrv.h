@@ -22,6 +22,7 @@
 #ifndef XEN9P_FSDRV_H
 #define XEN9P_FSDRV_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,15 +60,24 @@ struct fsdrv_cred {
 };
 
 /*
- * Cancellation of a blocking call.  The server sets `requested` and then
- * signals the worker thread (a handler without SA_RESTART), so a blocked
- * syscall returns EINTR.  fsdrv retries a call interrupted by EINTR unless
- * `requested` is set, in which case it returns -EINTR.  NULL means "not
+ * Cancellation of a call that can block for ever: a FIFO's open, read or
+ * write (the only ones beneath an export of local file systems).  Such
+ * calls run non-blocking and wait in poll() on the file and on an eventfd
+ * that fsdrv_cancel_request() signals; the waiter makes the eventfd only
+ * when it has to wait, so an idle request holds no descriptor.  No signals:
+ * a confined worker has none to spare (docs/design.md "Tflush and cancelled
+ * requests").  A cancelled call returns -EINTR.  NULL means "not
  * cancellable".
  */
 struct fsdrv_cancel {
     atomic_bool requested;
+    pthread_mutex_t lock;       /* wake_fd: the waiter's eventfd, or -1 */
+    int wake_fd;
 };
+void fsdrv_cancel_init(struct fsdrv_cancel *c);
+void fsdrv_cancel_destroy(struct fsdrv_cancel *c);
+/* Marks the call cancelled and wakes it if it waits. */
+void fsdrv_cancel_request(struct fsdrv_cancel *c);
 
 /* ---- export ---------------------------------------------------------- */
 

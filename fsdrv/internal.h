@@ -45,6 +45,7 @@ struct fsdrv_file {
     ino_t ino;
     bool is_root;
     bool counted;               /* in the quota's set of open files */
+    atomic_int fifo_stash;      /* a FIFO's byte read at open (ops_open.c), or -1 */
     GMutex lock;                /* readdir position; space accounting of writes */
 };
 

@@ -6,6 +6,7 @@ fsdrv_libfsdrv_a_SOURCES = \
 	fsdrv/fsdrv.h \
 	fsdrv/internal.h \
 	fsdrv/retry.h \
+	fsdrv/cancel.c \
 	fsdrv/resolve.h \
 	fsdrv/resolve.c \
 	fsdrv/node.c \

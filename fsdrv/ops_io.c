@@ -8,10 +8,43 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "fsdrv/internal.h"
 #include "fsdrv/quota.h"
+
+/*
+ * A FIFO's read or write.  Its descriptor is non-blocking (ops_open.c): a
+ * call the guest made blocking waits in fsdrv_wait(), which a flush ends.
+ * A write goes on until all is written, as a blocking one would; what it
+ * wrote before a flush or an error is still reported.
+ */
+static ssize_t fifo_io(struct fsdrv_file *file, void *buf, size_t count, bool writing,
+                       struct fsdrv_cancel *cancel)
+{
+    size_t done = 0;
+    int stash = writing || !count ? -1 : atomic_exchange(&file->fifo_stash, -1);
+    if (stash >= 0) {
+        /* The byte the open took first, then what else is there now. */
+        *(unsigned char *)buf = (unsigned char)stash;
+        ssize_t n = count > 1 ? FSDRV_NOINTR(read(file->fd, (char *)buf + 1, count - 1)) : 0;
+        return 1 + (n > 0 ? n : 0);
+    }
+    for (;;) {
+        ssize_t n = writing ? write(file->fd, (char *)buf + done, count - done)
+                            : read(file->fd, buf, count);
+        if (n >= 0 && (!writing || (done += (size_t)n) == count))
+            return writing ? (ssize_t)done : n;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno != EAGAIN || file->flags & O_NONBLOCK))
+            return done ? (ssize_t)done : -errno;
+        int err = fsdrv_wait(cancel, file->fd, writing ? POLLOUT : POLLIN, -1);
+        if (err)
+            return done ? (ssize_t)done : err;
+    }
+}
 
 /* The longest prefix of the write whose worst-case growth fits in `avail`. */
 static size_t largest_fit(const struct stat *st, off_t offset, size_t count, uint64_t avail)
@@ -32,7 +65,7 @@ static size_t largest_fit(const struct stat *st, off_t offset, size_t count, uin
  * the write to what fits), write, then settle with the real st_blocks.
  */
 static ssize_t pwrite_counted(struct fsdrv_file *file, const void *buf, size_t count,
-                              off_t offset, struct fsdrv_cancel *cancel)
+                              off_t offset)
 {
     struct fsdrv_export *exp = file->exp;
     ssize_t ret;
@@ -45,7 +78,7 @@ static ssize_t pwrite_counted(struct fsdrv_file *file, const void *buf, size_t c
     }
     if (before.st_nlink == 0) {
         /* Unlinked: no longer beneath the root, no longer counted. */
-        ret = FSDRV_RETRY(cancel, pwrite(file->fd, buf, count, offset));
+        ret = FSDRV_NOINTR(pwrite(file->fd, buf, count, offset));
         ret = ret < 0 ? -errno : ret;
         goto out;
     }
@@ -59,7 +92,7 @@ static ssize_t pwrite_counted(struct fsdrv_file *file, const void *buf, size_t c
             goto out;
         }
     }
-    ret = FSDRV_RETRY(cancel, pwrite(file->fd, buf, count, offset));
+    ret = FSDRV_NOINTR(pwrite(file->fd, buf, count, offset));
     if (ret < 0)
         ret = -errno;
     struct stat after;
@@ -80,9 +113,9 @@ ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offs
         count = SSIZE_MAX;
     if (fsdrv_cancelled(cancel))
         return -EINTR;
-    /* A FIFO has no offsets: pread would fail with ESPIPE. */
-    ssize_t n = S_ISFIFO(file->type) ? FSDRV_RETRY(cancel, read(file->fd, buf, count))
-                                     : FSDRV_RETRY(cancel, pread(file->fd, buf, count, offset));
+    if (S_ISFIFO(file->type))
+        return fifo_io(file, buf, count, false, cancel);
+    ssize_t n = FSDRV_NOINTR(pread(file->fd, buf, count, offset));
     return n < 0 ? -errno : n;
 }
 
@@ -97,13 +130,11 @@ ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
         count = SSIZE_MAX;
     if (fsdrv_cancelled(cancel))
         return -EINTR;
-    if (S_ISFIFO(file->type)) {
-        ssize_t n = FSDRV_RETRY(cancel, write(file->fd, buf, count));
-        return n < 0 ? -errno : n;
-    }
+    if (S_ISFIFO(file->type))
+        return fifo_io(file, (void *)buf, count, true, cancel);
     if (count && S_ISREG(file->type) && fsdrv_quota_tracks_space(file->exp))
-        return pwrite_counted(file, buf, count, offset, cancel);
-    ssize_t n = FSDRV_RETRY(cancel, pwrite(file->fd, buf, count, offset));
+        return pwrite_counted(file, buf, count, offset);
+    ssize_t n = FSDRV_NOINTR(pwrite(file->fd, buf, count, offset));
     return n < 0 ? -errno : n;
 }
 

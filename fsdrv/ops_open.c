@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "fsdrv/internal.h"
@@ -25,6 +26,7 @@ static struct fsdrv_file *file_new(struct fsdrv_export *exp, int fd, int flags,
     file->ino = st->st_ino;
     file->is_root = is_root;
     g_mutex_init(&file->lock);
+    atomic_init(&file->fifo_stash, -1);
     /* Auto-delete must spare open files. */
     if (S_ISREG(st->st_mode)) {
         fsdrv_quota_file_opened(exp, st->st_dev, st->st_ino);
@@ -33,19 +35,68 @@ static struct fsdrv_file *file_new(struct fsdrv_export *exp, int fd, int flags,
     return file;
 }
 
+/* The longest pause between two tries to open a FIFO for writing. */
+#define FIFO_RETRY_MAX_MS 100
+
+/*
+ * A FIFO is opened non-blocking (struct fsdrv_cancel: a flush must be able
+ * to end the wait), and waits here as a blocking open waits for its peer,
+ * unless the guest asked for O_NONBLOCK: for writing until a reader is
+ * there (ENXIO meanwhile), for reading until a writer is.  The kernel tells
+ * a reader whether a writer is there only through a read (EAGAIN: yes, 0:
+ * no), so a byte that read takes is kept for the file's first read
+ * (`*stash`, else -1).  Neither wait can be woken by the peer's open: it
+ * tries again, 1 ms after the first try and at most every 100 ms.
+ */
+static int open_fifo(const char *proc, int flags, struct fsdrv_cancel *cancel, int *stash)
+{
+    int mode = flags & O_ACCMODE, delay_ms = 1;
+    bool wait = !(flags & O_NONBLOCK) && mode != O_RDWR;
+    *stash = -1;
+    for (;;) {
+        int fd = FSDRV_NOINTR(open(proc, flags | O_NONBLOCK | O_CLOEXEC));
+        bool peer = true;
+        if (fd < 0 && errno == ENXIO && mode == O_WRONLY && wait) {
+            peer = false;
+        } else if (fd < 0) {
+            return -errno;
+        } else if (wait && mode == O_RDONLY) {
+            unsigned char byte;
+            ssize_t n = FSDRV_NOINTR(read(fd, &byte, 1));
+            if (n == 1)
+                *stash = byte;
+            else if (n < 0 && errno != EAGAIN) {
+                int err = -errno;
+                close(fd);
+                return err;
+            }
+            peer = n != 0;
+            if (!peer)
+                close(fd);      /* a fresh open on the next try */
+        }
+        if (peer)
+            return fd;
+        int err = fsdrv_wait(cancel, -1, 0, delay_ms);
+        if (err)
+            return err;
+        delay_ms = MIN(delay_ms * 2, FIFO_RETRY_MAX_MS);
+    }
+}
+
 /*
  * Reopens the inode `pfd` (O_PATH) holds with the client's flags.  The
  * magic link cannot be swapped for something else, unlike the name.
  */
-static int reopen(int pfd, int flags, struct fsdrv_cancel *cancel)
+static int reopen(int pfd, mode_t type, int flags, struct fsdrv_cancel *cancel, int *stash)
 {
     char proc[FSDRV_PROC_PATH_MAX];
     fsdrv_proc_path(proc, pfd, NULL);
-    /* A FIFO blocks here until its peer opens: cancellable. */
-    int fd = FSDRV_RETRY(cancel, open(proc, flags | O_CLOEXEC));
+    if (S_ISFIFO(type))
+        return open_fifo(proc, flags, cancel, stash);
+    int fd = FSDRV_NOINTR(open(proc, flags | O_CLOEXEC));
     /* O_NOATIME is a hint, refused for files the daemon does not own. */
     if (fd < 0 && errno == EPERM && flags & O_NOATIME)
-        fd = FSDRV_RETRY(cancel, open(proc, (flags & ~O_NOATIME) | O_CLOEXEC));
+        fd = FSDRV_NOINTR(open(proc, (flags & ~O_NOATIME) | O_CLOEXEC));
     return fd < 0 ? -errno : fd;
 }
 
@@ -84,7 +135,8 @@ int fsdrv_open(struct fsdrv_export *exp, const struct fsdrv_node *node, int flag
         return err;
     }
 
-    fd = reopen(pfd, flags, cancel);
+    int stash = -1;
+    fd = reopen(pfd, st.st_mode & S_IFMT, flags, cancel, &stash);
     close(pfd);
     if (fd < 0) {
         fsdrv_quota_close_slot(exp);
@@ -96,6 +148,7 @@ int fsdrv_open(struct fsdrv_export *exp, const struct fsdrv_node *node, int flag
             fsdrv_quota_space_changed(exp, ((int64_t)after.st_blocks - st.st_blocks) * 512);
     }
     *out = file_new(exp, fd, flags, &st, fsdrv_node_is_root(node));
+    atomic_store(&(*out)->fifo_stash, stash);
     return 0;
 }
 

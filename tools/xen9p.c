@@ -33,6 +33,7 @@
 static char *opt_control;
 static int opt_timeout = 10;
 static int opt_backend = 0;
+static gboolean opt_verbose;
 
 static const GOptionEntry entries[] = {
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &opt_control,
@@ -41,6 +42,8 @@ static const GOptionEntry entries[] = {
       "Seconds to wait for the device to change state (default 10)", "SECONDS" },
     { "backend-domain", 'b', 0, G_OPTION_ARG_INT, &opt_backend,
       "Domain running xen9pd (default 0)", "DOMID" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+      "list: also each device's worker (pid, uid, capabilities, seccomp, crashes)", NULL },
     { NULL }
 };
 
@@ -254,6 +257,8 @@ static bool write_device(struct xs_handle *xs, unsigned fe, unsigned devid,
                  xstore_write_child(xs, t, bedir, "online", "1", be, fe) &&
                  xstore_write_child(xs, t, bedir, "state", "1", be, fe) &&
                  xstore_write_child(xs, t, bedir, "path", spec->path, be, fe) &&
+                 /* our copy of the tag, which the guest cannot rewrite */
+                 xstore_write_child(xs, t, bedir, "tag", spec->tag, be, fe) &&
                  xstore_write_child(xs, t, bedir, "security_model", spec->model ? spec->model : "none", be, fe) &&
                  xstore_write_child(xs, t, bedir, "max-files", spec->max_files ? spec->max_files : "0", be, fe) &&
                  xstore_write_child(xs, t, bedir, "max-open-files", spec->max_open_files ? spec->max_open_files : "0", be, fe) &&
@@ -353,20 +358,29 @@ static int cmd_attach(int argc, char **argv)
 
 /* ---- detach ---- */
 
+/*
+ * A device by id or tag.  The tag is the toolstack's copy in the backend
+ * directory where there is one (`xen9p attach` writes it); devices libxl made
+ * have only the frontend's, which their guest may rewrite.
+ */
 static long find_device(struct xs_handle *xs, unsigned fe, const char *which)
 {
     if (is_number(which))
         return strtol(which, NULL, 10);
-    char *dir = g_strdup_printf("/local/domain/%u/device/9pfs", fe);
+    char *dir = g_strdup_printf("/local/domain/%d/backend/xen_9pfs/%u", opt_backend, fe);
     char **devs = xstore_directory(xs, dir);
     long found = -1;
     for (char **d = devs; d && *d && found < 0; d++) {
-        char *tagpath = g_strdup_printf("%s/%s/tag", dir, *d);
-        char *tag = xstore_read(xs, tagpath);
+        char *be_tag = g_strdup_printf("%s/%s/tag", dir, *d);
+        char *fe_tag = g_strdup_printf("/local/domain/%u/device/9pfs/%s/tag", fe, *d);
+        char *tag = xstore_read(xs, be_tag);
+        if (!tag)
+            tag = xstore_read(xs, fe_tag);
         if (tag && strcmp(tag, which) == 0)
             found = strtol(*d, NULL, 10);
         g_free(tag);
-        g_free(tagpath);
+        g_free(be_tag);
+        g_free(fe_tag);
     }
     g_strfreev(devs);
     g_free(dir);
@@ -458,10 +472,61 @@ static void print_size(uint64_t bytes)
     g_free(s);
 }
 
+/* Capability names (capabilities(7)), by number. */
+static const char *const cap_names[] = {
+    "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid",
+    "setuid", "setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin",
+    "net_raw", "ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace",
+    "sys_pacct", "sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time",
+    "sys_tty_config", "mknod", "lease", "audit_write", "audit_control", "setfcap",
+    "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read",
+    "perfmon", "bpf", "checkpoint_restore",
+};
+
+/* "dac_override,fowner", "none", or the raw mask for bits we have no name for. */
+static char *caps_text(const char *hex)
+{
+    uint64_t mask = g_ascii_strtoull(hex, NULL, 16);
+    if (mask == 0)
+        return g_strdup("none");
+    GString *t = g_string_new(NULL);
+    for (unsigned i = 0; i < 64; i++) {
+        if (!(mask & 1ull << i))
+            continue;
+        if (t->len)
+            g_string_append_c(t, ',');
+        if (i < G_N_ELEMENTS(cap_names))
+            g_string_append(t, cap_names[i]);
+        else
+            g_string_append_printf(t, "cap_%u", i);
+    }
+    return g_string_free(t, FALSE);
+}
+
+static const char *seccomp_text(const char *mode)
+{
+    return strcmp(mode, "2") == 0 ? "filter" : strcmp(mode, "1") == 0 ? "strict"
+                                  : strcmp(mode, "0") == 0 ? "off" : mode;
+}
+
+/* --verbose: each device's worker, as /proc shows it (docs/security.md). */
+static void print_worker(char **f)
+{
+    if (strcmp(f[12], "-") == 0) {
+        printf("      worker: none  crashes: %s\n", f[13]);
+        return;
+    }
+    char *caps = caps_text(f[15]);
+    printf("      worker: pid %s  uid %s  capabilities %s  seccomp %s  no_new_privs %s  "
+           "crashes %s\n", f[12], f[14], caps, seccomp_text(f[16]), f[17], f[13]);
+    g_free(caps);
+}
+
 static int cmd_list(int argc, char **argv)
 {
+    (void)argv;
     if (argc != 1) {
-        g_printerr("usage: xen9p list\n");
+        g_printerr("usage: xen9p list [--verbose]\n");
         return EXIT_USAGE;
     }
     char *answer = ask_daemon("list\n");
@@ -479,6 +544,8 @@ static int cmd_list(int argc, char **argv)
             print_size(g_ascii_strtoull(f[8], NULL, 10));
             print_size(g_ascii_strtoull(f[9], NULL, 10));
             printf("%s%s%s\n", f[10], *f[11] ? "  error: " : "", f[11]);
+            if (opt_verbose && n >= 18)
+                print_worker(f);
         } else if (n >= 1 && strcmp(f[0], "daemon") == 0) {
             char *rest = g_strjoinv(" ", f + 1);
             printf("daemon: %s\n", rest);

@@ -115,7 +115,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
      * may catch them in between.  Plain malloc has no such state. */
     setenv("G_SLICE", "always-malloc", 0);
     umask(0);
-    p9_server_init();
     return 0;
 }
 

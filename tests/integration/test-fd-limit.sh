@@ -31,8 +31,8 @@ mkdir "$tmp/export"
 echo hello > "$tmp/export/hello"
 port=$(( 20000 + $$ % 20000 ))
 
-# Limit 200: 136 for the export and connections; the export takes half (68),
-# 8 descriptors a connection: 8 connections fit.
+# Limit 200: 136 for connections, 8 descriptors each in the supervisor (every
+# connection's files are its worker's): 17 connections fit.
 prlimit --nofile=200:200 "$XEN9PD" --listen "tcp:127.0.0.1:$port" --export "$tmp/export" \
     --foreground --verbose --pid-file "$tmp/pid" > "$tmp/log" 2>&1 &
 pid=$!
@@ -63,8 +63,8 @@ closed=0
 for fd in "${fds[@]}"; do
     if timeout 1 bash -c "cat <&$fd >/dev/null" 2>/dev/null; then closed=$((closed + 1)); fi
 done
-check "connections beyond the budget were closed ($closed of ${#fds[@]}), 8 kept" test "$closed" -eq 22
-check "a ninth client is refused while eight are held" sh -c "[ \"\$('$PROBE' tcp:127.0.0.1:$port cat hello 2>&1)\" != hello ]"
+check "connections beyond the budget were closed ($closed of ${#fds[@]}), 17 kept" test "$closed" -eq 13
+check "an 18th client is refused while 17 are held" sh -c "[ \"\$('$PROBE' tcp:127.0.0.1:$port cat hello 2>&1)\" != hello ]"
 for fd in "${fds[@]}"; do exec {fd}>&-; done
 sleep 1
 check "once connections close, new ones are served" sh -c "[ \"\$('$PROBE' tcp:127.0.0.1:$port cat hello)\" = hello ]"

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* fsdrv: FIFOs, cancellation of blocked calls, files used after unlink. */
+/* fsdrv: FIFOs and their peers, cancellation of waiting calls (no signals),
+ * files used after unlink. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,101 +73,212 @@ static void *run_blocked(void *opaque)
     return NULL;
 }
 
-static void test_fifo_peers(struct fx *fx, gconstpointer v)
+static void start(pthread_t *th, struct blocked *b)
 {
-    struct fsdrv_export *e = fx->exp;
-    g_assert_cmpint(mkfifoat(fx->rootfd, "p", 0600), ==, 0);
-    struct fsdrv_node *p = fx_walk(fx, "p", NULL);
-
-    struct blocked reader = { .exp = e, .node = p, .action = DO_OPEN, .open_flags = O_RDONLY };
-    pthread_t th;
-    g_assert_cmpint(pthread_create(&th, NULL, run_blocked, &reader), ==, 0);
-    /* The writer's open completes the reader's. */
-    struct fsdrv_file *w;
-    g_assert_cmpint(fsdrv_open(e, p, O_WRONLY, NULL, &w), ==, 0);
-    g_assert_cmpint(fsdrv_pwrite(w, "hello", 5, 0, NULL), ==, 5);
-    pthread_join(th, NULL);
-    g_assert_cmpint(reader.result, ==, 5);
-    g_assert_cmpmem(reader.buf, 5, "hello", 5);
-    fsdrv_close(reader.file);
-    fsdrv_close(w);
-    fsdrv_node_unref(p);
+    g_assert_cmpint(pthread_create(th, NULL, run_blocked, b), ==, 0);
 }
 
-/* ---- cancellation --------------------------------------------------------- */
-
-static void on_sigusr1(int sig)
+/* The thread is still waiting after `ms`. */
+static void assert_waits(struct blocked *b, int ms)
 {
-}
-
-/* Like the server: a handler without SA_RESTART, so blocked calls see EINTR. */
-static void install_handler(void)
-{
-    struct sigaction sa = { .sa_handler = on_sigusr1 };
-    sigemptyset(&sa.sa_mask);
-    g_assert_cmpint(sigaction(SIGUSR1, &sa, NULL), ==, 0);
-}
-
-/* Signals without a cancel request: the call must resume, not fail. */
-static void poke_without_cancel(pthread_t th, struct blocked *b)
-{
-    g_usleep(100000);
-    g_assert_false(atomic_load(&b->done));
-    for (int i = 0; i < 5; i++) {
-        pthread_kill(th, SIGUSR1);
-        g_usleep(10000);
-    }
-    g_usleep(50000);
+    g_usleep((gulong)ms * 1000);
     g_assert_false(atomic_load(&b->done));
 }
 
-/* Requests cancellation and interrupts `th` until it returns: the latency. */
-static gint64 cancel_thread(pthread_t th, struct blocked *b)
+/* The thread ends within `ms` of now; how long it took, in us. */
+static gint64 assert_ends(pthread_t th, struct blocked *b, int ms)
 {
     gint64 start = g_get_monotonic_time();
-    atomic_store(&b->cancel->requested, true);
-    /* Again and again: the signal may land just before the call blocks. */
     while (!atomic_load(&b->done)) {
-        pthread_kill(th, SIGUSR1);
-        g_usleep(2000);
-        g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_USEC_PER_SEC);
+        g_usleep(1000);
+        g_assert_cmpint(g_get_monotonic_time() - start, <, (gint64)ms * 1000);
     }
     pthread_join(th, NULL);
     return b->finished_at - start;
 }
 
+static int host_open(struct fx *fx, const char *name, int flags)
+{
+    int fd = openat(fx->rootfd, name, flags | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    return fd;
+}
+
+/* A host process's blocking open of the FIFO "p" for writing. */
+struct host_writer {
+    int rootfd;
+    int fd;
+};
+
+static void *host_writer_open(void *opaque)
+{
+    struct host_writer *hw = opaque;
+    hw->fd = openat(hw->rootfd, "p", O_WRONLY | O_CLOEXEC);
+    return NULL;
+}
+
+/* A reader's open waits for a writer; one that opens without writing is
+ * enough; what it writes is read whole. */
+static void test_fifo_reader_waits(struct fx *fx, gconstpointer v)
+{
+    struct fsdrv_export *e = fx->exp;
+    g_assert_cmpint(mkfifoat(fx->rootfd, "p", 0600), ==, 0);
+    struct fsdrv_node *p = fx_walk(fx, "p", NULL);
+    struct blocked reader = { .exp = e, .node = p, .action = DO_OPEN, .open_flags = O_RDONLY };
+    pthread_t th;
+    start(&th, &reader);
+    assert_waits(&reader, 150);
+    struct host_writer hw = { fx->rootfd, -1 };
+    pthread_t hth;
+    g_assert_cmpint(pthread_create(&hth, NULL, host_writer_open, &hw), ==, 0);
+    /* The reader's next try completes both opens; then its read waits. */
+    pthread_join(hth, NULL);
+    int w = hw.fd;
+    g_assert_cmpint(w, >=, 0);
+    assert_waits(&reader, 150);
+    g_assert_cmpint(write(w, "hello", 5), ==, 5);
+    assert_ends(th, &reader, 1000);
+    g_assert_cmpint(reader.result, ==, 5);
+    g_assert_cmpmem(reader.buf, 5, "hello", 5);
+    /* The writer gone: end of file. */
+    close(w);
+    char buf[4];
+    g_assert_cmpint(fsdrv_pread(reader.file, buf, sizeof(buf), 0, NULL), ==, 0);
+    fsdrv_close(reader.file);
+    fsdrv_node_unref(p);
+}
+
+/* A writer already there (with nothing written): the reader's open returns
+ * at once; data already there is read whole and in order. */
+static void test_fifo_writer_present(struct fx *fx, gconstpointer v)
+{
+    struct fsdrv_export *e = fx->exp;
+    g_assert_cmpint(mkfifoat(fx->rootfd, "p", 0600), ==, 0);
+    struct fsdrv_node *p = fx_walk(fx, "p", NULL);
+    int keep_open = host_open(fx, "p", O_RDONLY | O_NONBLOCK);
+    int w = host_open(fx, "p", O_WRONLY);
+    struct fsdrv_file *f;
+    gint64 t0 = g_get_monotonic_time();
+    g_assert_cmpint(fsdrv_open(e, p, O_RDONLY, NULL, &f), ==, 0);
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, G_USEC_PER_SEC / 10);
+    fsdrv_close(f);
+
+    g_assert_cmpint(write(w, "hello world", 11), ==, 11);
+    g_assert_cmpint(fsdrv_open(e, p, O_RDONLY, NULL, &f), ==, 0);
+    close(keep_open);
+    char buf[32];
+    g_assert_cmpint(fsdrv_pread(f, buf, 1, 0, NULL), ==, 1);
+    g_assert_cmpint(buf[0], ==, 'h');
+    g_assert_cmpint(fsdrv_pread(f, buf, sizeof(buf), 0, NULL), ==, 10);
+    g_assert_cmpmem(buf, 10, "ello world", 10);
+    g_assert_cmpint(write(w, "again", 5), ==, 5);
+    g_assert_cmpint(fsdrv_pread(f, buf, sizeof(buf), 0, NULL), ==, 5);
+    g_assert_cmpmem(buf, 5, "again", 5);
+    close(w);
+    fsdrv_close(f);
+    fsdrv_node_unref(p);
+}
+
+/* A writer's open waits for a reader; the reader's open completes it. */
+static void test_fifo_peers(struct fx *fx, gconstpointer v)
+{
+    struct fsdrv_export *e = fx->exp;
+    g_assert_cmpint(mkfifoat(fx->rootfd, "p", 0600), ==, 0);
+    struct fsdrv_node *p = fx_walk(fx, "p", NULL);
+    struct blocked writer = { .exp = e, .node = p, .action = DO_OPEN, .open_flags = O_WRONLY };
+    pthread_t th;
+    start(&th, &writer);
+    assert_waits(&writer, 150);
+    /* O_NONBLOCK: the guest's choice; no reader, no wait. */
+    struct fsdrv_file *f;
+    g_assert_cmpint(fsdrv_open(e, p, O_WRONLY | O_NONBLOCK, NULL, &f), ==, -ENXIO);
+    struct fsdrv_file *r;
+    g_assert_cmpint(fsdrv_open(e, p, O_RDONLY | O_NONBLOCK, NULL, &r), ==, 0);
+    assert_ends(th, &writer, 1000);
+    g_assert_cmpint(writer.result, ==, 0);
+    /* A write larger than the pipe goes whole, as the reader drains it. */
+    size_t big = 1 << 20;
+    char *data = g_malloc(big), *got = g_malloc(big);
+    for (size_t i = 0; i < big; i++)
+        data[i] = (char)(i * 7);
+    struct blocked w = { .action = DO_WRITE, .file = writer.file, .wbuf = data, .wlen = big };
+    start(&th, &w);
+    size_t have = 0;
+    while (have < big) {
+        /* r is the guest's O_NONBLOCK reader: EAGAIN while the pipe is empty. */
+        ssize_t n = fsdrv_pread(r, got + have, big - have, 0, NULL);
+        if (n == -EAGAIN) {
+            g_usleep(1000);
+            continue;
+        }
+        g_assert_cmpint(n, >, 0);
+        have += (size_t)n;
+    }
+    assert_ends(th, &w, 1000);
+    g_assert_cmpint(w.result, ==, (ssize_t)big);
+    g_assert_cmpmem(got, big, data, big);
+    g_free(data);
+    g_free(got);
+    fsdrv_close(writer.file);
+    fsdrv_close(r);
+    fsdrv_node_unref(p);
+}
+
+/* ---- cancellation --------------------------------------------------------- */
+
+static unsigned open_fd_count(void)
+{
+    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+    unsigned n = 0;
+    while (g_dir_read_name(d))
+        n++;
+    g_dir_close(d);
+    return n;
+}
+
+/* Cancels `b` while it waits: it must end at once, with -EINTR. */
+static void cancel_while_waiting(pthread_t th, struct blocked *b)
+{
+    assert_waits(b, 100);
+    fsdrv_cancel_request(b->cancel);
+    gint64 latency = assert_ends(th, b, 500);
+    g_test_message("cancelled after %" G_GINT64_FORMAT " us", latency);
+    g_assert_cmpint(b->result, ==, -EINTR);
+}
+
 static void test_cancel_read(struct fx *fx, gconstpointer v)
 {
-    install_handler();
     struct fsdrv_export *e = fx->exp;
     g_assert_cmpint(mkfifoat(fx->rootfd, "p", 0600), ==, 0);
     struct fsdrv_node *p = fx_walk(fx, "p", NULL);
     struct fsdrv_file *f;
     g_assert_cmpint(fsdrv_open(e, p, O_RDWR, NULL, &f), ==, 0);
+    unsigned fds = open_fd_count();
 
-    struct fsdrv_cancel cancel = { false };
+    struct fsdrv_cancel cancel;
+    fsdrv_cancel_init(&cancel);
     struct blocked b = { .action = DO_READ, .file = f, .cancel = &cancel };
     pthread_t th;
-    g_assert_cmpint(pthread_create(&th, NULL, run_blocked, &b), ==, 0);
-    poke_without_cancel(th, &b);
-    gint64 latency = cancel_thread(th, &b);
-    g_test_message("read cancelled after %" G_GINT64_FORMAT " us", latency);
-    g_assert_cmpint(b.result, ==, -EINTR);
-    g_assert_cmpint(latency, <, G_USEC_PER_SEC / 2);
+    start(&th, &b);
+    cancel_while_waiting(th, &b);
+    /* The wait's eventfd is gone with it. */
+    g_assert_cmpuint(open_fd_count(), ==, fds);
 
     /* Already cancelled: no wait at all.  Not cancelled: the file still works. */
     char buf[4];
     g_assert_cmpint(fsdrv_pread(f, buf, sizeof(buf), 0, &cancel), ==, -EINTR);
-    struct fsdrv_cancel fresh = { false };
+    fsdrv_cancel_destroy(&cancel);
+    struct fsdrv_cancel fresh;
+    fsdrv_cancel_init(&fresh);
     g_assert_cmpint(fsdrv_pwrite(f, "x", 1, 0, &fresh), ==, 1);
     g_assert_cmpint(fsdrv_pread(f, buf, sizeof(buf), 0, &fresh), ==, 1);
+    fsdrv_cancel_destroy(&fresh);
     fsdrv_close(f);
     fsdrv_node_unref(p);
 }
 
 static void test_cancel_write(struct fx *fx, gconstpointer v)
 {
-    install_handler();
     struct fsdrv_export *e = fx->exp;
     g_assert_cmpint(mkfifoat(fx->rootfd, "p", 0600), ==, 0);
     struct fsdrv_node *p = fx_walk(fx, "p", NULL);
@@ -184,15 +295,14 @@ static void test_cancel_write(struct fx *fx, gconstpointer v)
         ;
     g_assert_cmpint(n, ==, -EAGAIN);
 
-    struct fsdrv_cancel cancel = { false };
+    struct fsdrv_cancel cancel;
+    fsdrv_cancel_init(&cancel);
     struct blocked b = { .action = DO_WRITE, .file = f, .cancel = &cancel, .wlen = 100 };
     b.wbuf = g_malloc0(b.wlen);
     pthread_t th;
-    g_assert_cmpint(pthread_create(&th, NULL, run_blocked, &b), ==, 0);
-    poke_without_cancel(th, &b);
-    gint64 latency = cancel_thread(th, &b);
-    g_assert_cmpint(b.result, ==, -EINTR);
-    g_assert_cmpint(latency, <, G_USEC_PER_SEC / 2);
+    start(&th, &b);
+    cancel_while_waiting(th, &b);
+    fsdrv_cancel_destroy(&cancel);
     g_free(b.wbuf);
     fsdrv_close(filler);
     fsdrv_close(f);
@@ -201,21 +311,21 @@ static void test_cancel_write(struct fx *fx, gconstpointer v)
 
 static void test_cancel_open(struct fx *fx, gconstpointer v)
 {
-    install_handler();
     struct fsdrv_export *e = fx->exp;
     g_assert_cmpint(mkfifoat(fx->rootfd, "p", 0600), ==, 0);
     struct fsdrv_node *p = fx_walk(fx, "p", NULL);
 
-    /* A reader's open waits for a writer that never comes. */
-    struct fsdrv_cancel cancel = { false };
-    struct blocked b = { .exp = e, .node = p, .action = DO_OPEN,
-                         .open_flags = O_RDONLY, .cancel = &cancel };
-    pthread_t th;
-    g_assert_cmpint(pthread_create(&th, NULL, run_blocked, &b), ==, 0);
-    poke_without_cancel(th, &b);
-    gint64 latency = cancel_thread(th, &b);
-    g_assert_cmpint(b.result, ==, -EINTR);
-    g_assert_cmpint(latency, <, G_USEC_PER_SEC / 2);
+    /* A reader's, then a writer's open wait for a peer that never comes. */
+    for (int flags = O_RDONLY; flags <= O_WRONLY; flags++) {
+        struct fsdrv_cancel cancel;
+        fsdrv_cancel_init(&cancel);
+        struct blocked b = { .exp = e, .node = p, .action = DO_OPEN,
+                             .open_flags = flags, .cancel = &cancel };
+        pthread_t th;
+        start(&th, &b);
+        cancel_while_waiting(th, &b);
+        fsdrv_cancel_destroy(&cancel);
+    }
     struct fsdrv_usage u;
     fsdrv_export_usage(e, &u);
     g_assert_cmpuint(u.open_files, ==, 0);
@@ -271,6 +381,8 @@ static void test_unlinked_file(struct fx *fx, gconstpointer v)
 void fsdrv_tests_blocking(void)
 {
     fx_add("fifo/io", test_fifo_io);
+    fx_add("fifo/reader-waits", test_fifo_reader_waits);
+    fx_add("fifo/writer-present", test_fifo_writer_present);
     fx_add("fifo/peers", test_fifo_peers);
     fx_add("cancel/read", test_cancel_read);
     fx_add("cancel/write", test_cancel_write);

@@ -64,3 +64,10 @@ tests_unit_test_server_flush_LDADD = $(P9SERVER_LIBS)
 TESTS += tests/unit/test-server-valgrind.sh
 EXTRA_DIST += tests/unit/test-server-valgrind.sh
 # --- end server tests --------------------------------------------------------
+
+# --- the worker's sandbox, from inside ----------------------------------------
+check_PROGRAMS += tests/unit/test-sandbox
+TESTS += tests/unit/test-sandbox
+tests_unit_test_sandbox_SOURCES = tests/unit/test-sandbox.c backend/sandbox.h backend/sandbox.c
+tests_unit_test_sandbox_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENTOOLCORE_CFLAGS) $(SECCOMP_CFLAGS)
+tests_unit_test_sandbox_LDADD = $(XENTOOLCORE_LIBS) $(SECCOMP_LIBS) $(GLIB_LIBS)

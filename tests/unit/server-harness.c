@@ -46,7 +46,6 @@ void h_init(int *argc, char ***argv)
     g_test_init(argc, argv, NULL);
     /* As the daemon: modes arrive final from the client. */
     umask(0);
-    p9_server_init();
 }
 
 struct harness *h_new(const struct h_options *opt)

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -256,6 +257,67 @@ static void test_vanish_mid_write(Fixture *f, gconstpointer data)
     assert_bad_released(f);
 }
 
+/*
+ * The bad domain's worker dies (SIGSEGV, as a memory-safety bug would end
+ * it) in the middle of its guest's traffic: only that device ends (Closing,
+ * then Closed, an `error` node naming the signal, a log line naming device,
+ * domain and cause, the crash counted), the good domain's traffic never
+ * fails, and the frontend's next connect is served by a fresh worker.
+ */
+static void test_worker_crash(Fixture *f, gconstpointer data)
+{
+    mount_bad(f);
+    XbList *l = xb_list(f->env);
+    const XbDevice *d = xb_list_find(l, BAD, f->bad_dev);
+    g_assert_nonnull(d);
+    int pid = d->worker_pid;
+    g_assert_cmpint(pid, >, 0);
+    g_assert_cmpint(xb_list_find(l, GOOD, 0)->worker_pid, !=, pid);
+    xb_list_free(l);
+    xb_agent_send(f->bad, "traffic");
+    g_usleep(300000);
+    g_assert_cmpint(kill(pid, SIGSEGV), ==, 0);
+    char *state = bad_path(f, "state");
+    g_assert_cmpint(xb_wait_state(f->env, state, "5,6", T), >=, 5);
+    char *error_node = bad_path(f, "error");
+    char *error = xb_read(f->env, "%s", error_node);
+    g_free(error_node);
+    g_assert_nonnull(error);
+    g_assert_nonnull(strstr(error, "killed by signal 11"));
+    g_free(error);
+    /* The guest's traffic fails (its device is gone); the good domain's does not. */
+    char *answer = xb_agent_recv(f->bad, T);
+    g_assert_nonnull(answer);
+    g_assert_true(g_str_has_prefix(answer, "err "));
+    g_free(answer);
+    char *expected = g_strdup_printf("device 2/%u (domain 2): worker %d killed by signal 11",
+                                     f->bad_dev, pid);
+    char *log = xb_daemon_log(f->env);
+    if (!strstr(log, expected))
+        g_error("no \"%s\" in the daemon's log:\n%s", expected, log);
+    g_free(log);
+    g_free(expected);
+    assert_bad_released(f);
+    /* The frontend closes as Linux does, connects again, and is served. */
+    xb_agent_close(f->bad);
+    g_assert_cmpint(xb_wait_state(f->env, state, "6", T), ==, 6);
+    mount_bad(f);
+    g_free(xb_agent_ok(f->bad, T, "write after-crash 100000 3 4"));
+    g_free(xb_agent_ok(f->bad, T, "verify after-crash 100000 3 4"));
+    l = xb_list(f->env);
+    d = xb_list_find(l, BAD, f->bad_dev);
+    g_assert_cmpstr(d->state, ==, "Connected");
+    g_assert_cmpuint(d->crashes, ==, 1);
+    g_assert_cmpint(d->worker_pid, >, 0);
+    g_assert_cmpint(d->worker_pid, !=, pid);
+    g_assert_cmpuint(xb_list_find(l, GOOD, 0)->crashes, ==, 0);
+    xb_list_free(l);
+    xb_agent_close(f->bad);
+    xb_detach(f->env, BAD, "bad");
+    assert_bad_released(f);
+    g_free(state);
+}
+
 int main(int argc, char **argv)
 {
     xb_init(&argc, &argv);
@@ -276,5 +338,7 @@ int main(int argc, char **argv)
                teardown);
     g_test_add("/xenbackend/hostile/vanish-mid-write", Fixture, NULL, setup,
                test_vanish_mid_write, teardown);
+    g_test_add("/xenbackend/hostile/worker-crash", Fixture, NULL, setup, test_worker_crash,
+               teardown);
     return g_test_run();
 }

@@ -2,10 +2,10 @@
 /*
  * What one guest can take from the others through xen9pd (issue 10's audit),
  * and the limits that stop it (docs/design.md "Limits"):
- *  - file descriptors: every device's open files are promised from the
- *    daemon's one budget before it connects, so devices cannot add up to
- *    more than the daemon has; a device that does not fit is refused with a
- *    reason, the others keep theirs;
+ *  - file descriptors: each device's open files are its worker's, within a
+ *    limit of its own, so one guest cannot use up another's; the supervisor's
+ *    few per device come from its budget, and a device that does not fit is
+ *    refused with a reason, the others keep theirs;
  *  - open files per device: max-open-files (default 5, as xl.cfg(5) says for
  *    type=xen_9pfsd), EMFILE beyond, one log line that names the setting;
  *  - the guest-written tag: a guest rewriting its frontend `tag` with tabs
@@ -17,12 +17,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/fdlimit.h"
+#include "backend/sandbox.h"
 #include "tests/xenbackend/xb-env.h"
 
 #define T XB_TIMEOUT_MS
-/* Keep in step with backend/fdlimit.h. */
-#define FDLIMIT_DAEMON 64
-#define FDLIMIT_DEVICE 32
 
 typedef struct {
     XbEnv *env;
@@ -66,13 +65,18 @@ static char *share_spec(Fixture *f, const char *tag, const char *extra)
     return spec;
 }
 
-/* A device's descriptors must fit in what the daemon has left. */
+/* Each device's open files are its worker's own: they cannot exceed the
+ * limit a worker may have, and one guest filling its budget leaves the
+ * other's whole.  The supervisor's few descriptors per device come from its
+ * budget, and a device that does not fit there is refused with the reason. */
 static void test_fd_budget(Fixture *f, gconstpointer data)
 {
-    const unsigned long limit = 400, budget = limit - FDLIMIT_DAEMON;
+    /* Room in the supervisor for exactly two devices. */
+    const unsigned long limit = FDLIMIT_DAEMON + 2 * FDLIMIT_DEVICE + FDLIMIT_DEVICE / 2;
+    const unsigned per_device = (unsigned)(limit - SANDBOX_FD_OVERHEAD);
     xb_daemon_limit_fds(f->env, limit);
     xb_daemon_start(f->env, false);
-    /* More than the whole budget: refused, with the reason. */
+    /* More than a worker may open: refused, with the reason. */
     char *spec = share_spec(f, "huge", "max-open-files=1000");
     char *out = NULL, *err = NULL;
     g_assert_cmpint(xb_xen9p(f->env, &out, &err, "attach", "1", spec, NULL), ==, 1);
@@ -80,29 +84,29 @@ static void test_fd_budget(Fixture *f, gconstpointer data)
     g_free(out);
     g_free(err);
     g_free(spec);
-    /* Two devices that fit together... */
-    unsigned first = 150, second = budget - FDLIMIT_DEVICE * 2 - first;
-    char *opt = g_strdup_printf("max-open-files=%u", first);
+    /* Two devices, each with all a worker may hold... */
+    char *opt = g_strdup_printf("max-open-files=%u", per_device);
     spec = share_spec(f, "first", opt);
     unsigned dev1 = xb_attach(f->env, 1, spec);
-    g_free(opt);
     g_free(spec);
-    opt = g_strdup_printf("max-open-files=%u", second);
     spec = share_spec(f, "second", opt);
     unsigned dev2 = xb_attach(f->env, 2, spec);
     g_free(spec);
-    /* ...and a third that would not fit next to them. */
+    /* ...and a third the supervisor has no room for. */
     spec = share_spec(f, "third", "max-open-files=1");
-    g_assert_cmpint(xb_xen9p(f->env, NULL, NULL, "attach", "2", spec, NULL), ==, 1);
-    /* The devices that fit keep serving: the first fills its own budget. */
+    err = NULL;
+    g_assert_cmpint(xb_xen9p(f->env, NULL, &err, "attach", "2", spec, NULL), ==, 1);
+    g_assert_nonnull(strstr(err, "not enough file descriptors"));
+    g_free(err);
+    /* The first guest fills its budget; the second still opens all of its. */
     XbAgent *g = xb_agent_start(f->env, 1);
     xb_agent_mount(g, dev1, false);
     int e;
-    g_assert_cmpuint(open_until_refused(g, first + 5, &e), ==, first);
+    g_assert_cmpuint(open_until_refused(g, per_device + 5, &e), ==, per_device);
     g_assert_cmpint(e, ==, EMFILE);
     XbAgent *g2 = xb_agent_start(f->env, 2);
     xb_agent_mount(g2, dev2, false);
-    g_assert_cmpuint(open_until_refused(g2, 10, &e), ==, 10);
+    g_assert_cmpuint(open_until_refused(g2, per_device, &e), ==, per_device);
     xb_agent_close(g);
     xb_agent_close(g2);
     /* A device gone gives its descriptors back: now the third fits. */

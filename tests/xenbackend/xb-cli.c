@@ -72,13 +72,15 @@ static void device_free(gpointer p)
     g_free(d->tag);
     g_free(d->state);
     g_free(d->error);
+    g_free(d->caps);
+    g_free(d->seccomp);
     g_free(d);
 }
 
 XbList *xb_list(XbEnv *env)
 {
     char *out, *err;
-    int rc = xb_xen9p(env, &out, &err, "list", NULL);
+    int rc = xb_xen9p(env, &out, &err, "list", "--verbose", NULL);
     if (rc != 0)
         g_error("xen9p list: exit %d: %s", rc, err);
     XbList *l = g_new0(XbList, 1);
@@ -95,6 +97,19 @@ XbList *xb_list(XbEnv *env)
         }
         if (!**line || g_str_has_prefix(*line, "DOM "))
             continue;
+        const char *wk = strstr(*line, "worker: ");
+        if (wk && g_str_has_prefix(*line, "      ")) {
+            g_assert_cmpuint(l->rows->len, >, 0);
+            XbDevice *last = l->rows->pdata[l->rows->len - 1];
+            char caps[512] = "", seccomp[16] = "";
+            if (sscanf(wk, "worker: pid %d uid %ld capabilities %511s seccomp %15s "
+                          "no_new_privs %d crashes %u", &last->worker_pid, &last->worker_uid,
+                       caps, seccomp, &last->no_new_privs, &last->crashes) != 6)
+                g_assert_cmpint(sscanf(wk, "worker: none crashes: %u", &last->crashes), ==, 1);
+            last->caps = g_strdup(caps);
+            last->seccomp = g_strdup(seccomp);
+            continue;
+        }
         char **f = g_strsplit_set(*line, " ", -1);
         GPtrArray *words = g_ptr_array_new();
         for (char **w = f; *w; w++) {

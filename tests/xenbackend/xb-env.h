@@ -67,6 +67,11 @@ void xb_detach(XbEnv *env, unsigned domid, const char *which);
 typedef struct {
     unsigned dom, dev, rings;
     char *tag, *state, *error;
+    /* Its worker (`xen9p list --verbose`): pid 0 if none. */
+    int worker_pid, no_new_privs;
+    long worker_uid;
+    char *caps, *seccomp;       /* "dac_override,fowner", "filter" */
+    unsigned crashes;
 } XbDevice;
 
 typedef struct {
@@ -108,7 +113,8 @@ int xb_toolstack_remove(XbEnv *env, unsigned domid, unsigned devid, int timeout_
 
 /* pid's open file descriptors, not counting the emulator's own (see xb-env.c). */
 unsigned xb_fd_count(XbEnv *env, GPid pid);
-/* Granted pages of `domid` (-1: of any domain) that pid maps. */
+/* Granted pages of `domid` (-1: of any domain) that pid and its descendants
+ * (xen9pd's workers) map. */
 unsigned xb_mapped_pages(XbEnv *env, GPid pid, int domid);
 /* Dom0's interdomain event channels bound to `domid` (-1: to any domain). */
 unsigned xb_bound_ports(XbEnv *env, int domid);

@@ -144,6 +144,7 @@ GArray *xenemu_list_ports(const char *dir, unsigned domid, GError **error)
 	}
 	out = g_array_new(FALSE, TRUE, sizeof(XenEmuPort));
 	emu_mutex_lock(&ctx->table->lock);
+	emu_evtchn_reap_dead(ctx);
 	for (port = 1; port < EMU_EVTCHN_PORTS; port++) {
 		const struct emu_evtchn_port *p = &ctx->table->doms[domid].ports[port];
 		XenEmuPort e;

@@ -125,8 +125,12 @@ fail:
 
 void emu_evtchn_ctx_close(struct emu_evtchn_ctx *ctx)
 {
+	unsigned i;
+
 	if (!ctx)
 		return;
+	for (i = 0; i < ctx->nconnected; i++)
+		close(ctx->connected[i].fd);
 	if (ctx->table)
 		munmap(ctx->table, sizeof(*ctx->table));
 	if (ctx->send_fd >= 0)
@@ -234,21 +238,118 @@ static void reap_handle(struct emu_evtchn_ctx *ctx, uint32_t handle_id)
 	}
 }
 
+static int connected_fd(struct emu_evtchn_ctx *ctx, uint32_t handle_id)
+{
+	unsigned i;
+
+	for (i = 0; i < ctx->nconnected; i++)
+		if (ctx->connected[i].handle_id == handle_id)
+			return ctx->connected[i].fd;
+	return -1;
+}
+
+static void forget_connected(struct emu_evtchn_ctx *ctx, uint32_t handle_id)
+{
+	unsigned i;
+
+	for (i = 0; i < ctx->nconnected; i++) {
+		if (ctx->connected[i].handle_id == handle_id) {
+			close(ctx->connected[i].fd);
+			ctx->connected[i] = ctx->connected[--ctx->nconnected];
+			return;
+		}
+	}
+}
+
+void emu_evtchn_connect(struct emu_evtchn_ctx *ctx, uint32_t handle_id)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (handle_id == 0 || connected_fd(ctx, handle_id) >= 0 ||
+	    ctx->nconnected == EMU_EVTCHN_CONNECTED_MAX ||
+	    emu_evtchn_handle_path(ctx, handle_id, addr.sun_path, sizeof(addr.sun_path)) != 0)
+		return;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		close(fd);
+		return;
+	}
+	ctx->connected[ctx->nconnected].handle_id = handle_id;
+	ctx->connected[ctx->nconnected].fd = fd;
+	ctx->nconnected++;
+}
+
 void emu_evtchn_doorbell(struct emu_evtchn_ctx *ctx, uint32_t handle_id, uint32_t port)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
 
-	if (handle_id == 0 ||
-	    emu_evtchn_handle_path(ctx, handle_id, addr.sun_path, sizeof(addr.sun_path)) != 0)
+	if (handle_id == 0)
+		return;
+	fd = connected_fd(ctx, handle_id);
+	if (fd >= 0) {
+		if (send(fd, &port, sizeof(port), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    (ssize_t)sizeof(port) || errno == EAGAIN)
+			return;
+		/* Its owner closed the socket: died without closing the handle. */
+		forget_connected(ctx, handle_id);
+		if (errno == ECONNREFUSED)
+			reap_handle(ctx, handle_id);
+		return;
+	}
+	if (emu_evtchn_handle_path(ctx, handle_id, addr.sun_path, sizeof(addr.sun_path)) != 0)
 		return;
 	if (sendto(ctx->send_fd, &port, sizeof(port), MSG_DONTWAIT | MSG_NOSIGNAL,
 		   (struct sockaddr *)&addr, sizeof(addr)) == (ssize_t)sizeof(port))
 		return;
 	/* EAGAIN: the queue is full, so the fd is readable already: events
-	 * coalesce. ECONNREFUSED / ENOENT: the handle's owner is gone. */
-	if (errno == ECONNREFUSED || errno == ENOENT) {
+	 * coalesce. ECONNREFUSED: the socket is there, its owner died without
+	 * closing the handle. ENOENT: closed properly (its ports went with it),
+	 * or not reachable from a confined process: nothing to reap. */
+	if (errno == ECONNREFUSED) {
 		unlink(addr.sun_path);
 		reap_handle(ctx, handle_id);
+	}
+}
+
+void emu_evtchn_reap_dead(struct emu_evtchn_ctx *ctx)
+{
+	uint32_t dom, port, checked[64];
+	unsigned nchecked = 0, i;
+
+	for (dom = 0; dom < EMU_MAX_DOMAINS; dom++) {
+		if (!ctx->table->doms[dom].alive)
+			continue;
+		for (port = 1; port < EMU_EVTCHN_PORTS; port++) {
+			const struct emu_evtchn_port *p = &ctx->table->doms[dom].ports[port];
+			struct sockaddr_un addr = { .sun_family = AF_UNIX };
+			bool seen = false;
+			int fd;
+
+			if (p->state == EMU_PORT_FREE || p->handle_id == 0)
+				continue;
+			for (i = 0; i < nchecked && !seen; i++)
+				seen = checked[i] == p->handle_id;
+			if (seen)
+				continue;
+			if (nchecked < sizeof(checked) / sizeof(checked[0]))
+				checked[nchecked++] = p->handle_id;
+			if (emu_evtchn_handle_path(ctx, p->handle_id, addr.sun_path,
+						   sizeof(addr.sun_path)) != 0)
+				continue;
+			fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				continue;
+			if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 &&
+			    errno == ECONNREFUSED) {
+				unlink(addr.sun_path);
+				reap_handle(ctx, p->handle_id);
+			}
+			close(fd);
+		}
 	}
 }
 

@@ -131,10 +131,18 @@ struct emu_evtchn_table {
 };
 
 /* The table as mapped by one process, plus a socket to ring doorbells. */
+/* Handles a context has a connected doorbell socket to (emu_evtchn_connect). */
+#define EMU_EVTCHN_CONNECTED_MAX 16
+
 struct emu_evtchn_ctx {
 	char dir[EMU_DIR_MAX + 1];
 	int send_fd;
 	struct emu_evtchn_table *table;
+	struct {
+		uint32_t handle_id;
+		int fd;
+	} connected[EMU_EVTCHN_CONNECTED_MAX];
+	unsigned nconnected;
 };
 
 /* xenstored: create evtchn.table and evtchn/ with dom0 alive. */
@@ -161,8 +169,17 @@ void emu_evtchn_raise(struct emu_evtchn_ctx *ctx, uint32_t domid, uint32_t port)
 /* EVTCHNOP_send from domid:port: raises the peer of an interdomain port,
  * does nothing for an unbound one. 0 or errno. */
 int emu_evtchn_send(struct emu_evtchn_ctx *ctx, uint32_t domid, uint32_t port);
+/* Closes the ports of every handle whose process died without closing it, as
+ * the kernel closes an evtchn fd's ports when the process goes. */
+void emu_evtchn_reap_dead(struct emu_evtchn_ctx *ctx);
 /* Ring handle_id's doorbell for port; a vanished handle's ports are closed. */
 void emu_evtchn_doorbell(struct emu_evtchn_ctx *ctx, uint32_t handle_id, uint32_t port);
+/*
+ * Connects a doorbell socket to handle_id's now, so later events reach it
+ * without a path lookup: a process that confines itself afterwards (a new
+ * mount namespace, as xen9pd's workers do) can still ring it.  Best effort.
+ */
+void emu_evtchn_connect(struct emu_evtchn_ctx *ctx, uint32_t handle_id);
 
 /* xenstored: INTRODUCE / RELEASE. */
 int emu_evtchn_domain_set_alive(const char *dir, uint32_t domid, bool alive);

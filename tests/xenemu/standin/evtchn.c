@@ -104,6 +104,8 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
 	unlink(xce->addr.sun_path);
 	if (bind(xce->fd, (struct sockaddr *)&xce->addr, sizeof(xce->addr)) != 0)
 		goto fail;
+	/* Events raised on our own ports (an unmask finds one pending). */
+	emu_evtchn_connect(xce->ctx, xce->id);
 	return xce;
 fail:
 	saved = errno;
@@ -228,6 +230,8 @@ xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint
 	local->handle_id = xce->id;
 	remote->state = EMU_PORT_INTERDOMAIN;
 	remote->remote_port = port;
+	/* Our notifications go to the peer's handle from now on. */
+	emu_evtchn_connect(xce->ctx, remote->handle_id);
 	/* Xen marks the new local port pending: notifications sent to the
 	 * unbound remote port before the bind must not be lost. */
 	emu_evtchn_raise(xce->ctx, xce->domid, port);

@@ -177,6 +177,21 @@ xen9pd_alive() {
   local p; p=$(xen9pd_pid) && [ -n "$p" ] && [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status"
 }
 xen9pd_dead() { ! xen9pd_alive; }
+# xen9pd's workers: the pids of its child processes (one per connected device)
+xen9pd_workers() {
+  local p; p=$(xen9pd_pid) && [ -n "$p" ] && cat /proc/"$p"/task/*/children 2> /dev/null | tr ' ' '\n' | grep .
+}
+# xen9pd and its workers
+xen9pd_tree() { xen9pd_pid; xen9pd_workers; }
+# worker_of DOMID DEVID: the pid of that device's worker (`xen9p list --verbose`)
+worker_of() {
+  xen9p list --verbose 2> /dev/null | awk -v d="$1" -v v="$2" '
+    $1 == d && $2 == v { mine = 1; next }
+    mine && $1 == "worker:" { print ($2 == "pid" ? $3 : ""); exit }
+    { mine = 0 }'
+}
+# status_field PID FIELD: a field of /proc/PID/status ("NoNewPrivs", "Seccomp", "CapEff")
+status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 # xen9pd_start [OPTION...]: xen9pd as dom0's backend service, in the background (its
 # log in $XEN9PD_LOG); returns once it wrote its pid file. Not under `check`: the
 # daemon would hold check's output pipe open.
@@ -230,10 +245,12 @@ share_detach() {
 #   daemon: pid=N devices=N mapped_pages=N event_channels=N open_files=N
 xen9p_counter() { xen9p list 2> /dev/null | sed -n "s/^daemon:.* $1=\([0-9]*\).*/\1/p"; }
 counter_is() { [ "$(xen9p_counter "$1")" = "$2" ]; }
-# Pages xen9pd maps from guests, from its /proc maps (gntdev mappings)
+# Pages xen9pd and its workers map from guests, from their /proc maps (gntdev mappings)
 gntdev_pages() {
+  local p maps=
+  for p in $(xen9pd_tree); do maps="$maps /proc/$p/maps"; done
   awk '/\/dev\/xen\/gntdev/ { split($1, r, "-"); n += (("0x" r[2]) - ("0x" r[1])) / 4096 } END { print n + 0 }' \
-    "/proc/$(xen9pd_pid)/maps"
+    $maps 2> /dev/null
 }
 # Grant pages a Linux frontend shares for device DOMID/DEVID: rings x (1 + 2^order),
 # order = min(what the backend offers, 9)
@@ -243,10 +260,12 @@ expected_pages() {
   o=$(xenstore-read "$be/max-ring-page-order"); [ "$o" -gt 9 ] && o=9
   echo $(( r * (1 + (1 << o)) ))
 }
-# Open descriptors of xen9pd that point at DIR or beneath it
+# Open descriptors of xen9pd that point at DIR or beneath it (a worker's show
+# paths of its own root: its export is counted by worker_count instead)
 xen9pd_fds_under() {
   ls -l "/proc/$(xen9pd_pid)/fd" 2> /dev/null | awk -v d="$1" 'index($NF, d "/") == 1 || $NF == d'
 }
+worker_count() { xen9pd_workers | wc -l; }
 no_fds_under() { [ -z "$(xen9pd_fds_under "$1")" ]; }
 # xen9p_has DOMID DEVID [TAG]: `xen9p list` has that device (DOM DEV TAG ... columns)
 xen9p_has() { xen9p list 2> /dev/null | awk -v d="$1" -v v="$2" -v t="${3:-}" '$1 == d && $2 == v && (t == "" || $3 == t) { f = 1 } END { exit !f }'; }

@@ -61,7 +61,7 @@ guest_alarms() {
   dmesg | grep -E 'soft lockup|rcu.*stall|Wrong req tag|blocked for more than|hung_task|requested packet size too big' | tail -5
 }
 
-# ---- flush: a read that blocks in dom0 (dom0 bind-mounts /proc/kmsg onto FILE) ------
+# ---- flush: a read that blocks in dom0 (dom0 binds its trace_pipe onto FILE) ------
 # flush_block MOUNTPOINT FILE: start a reader of FILE, prove it is stuck in the
 # backend, do other I/O meanwhile, SIGKILL it and time its death.
 flush_block() {

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The supervisor's hold on one worker process: started by exec'ing the
+ * daemon's own binary in worker mode (fresh address space), in new mount,
+ * pid, network, IPC and UTS namespaces unless sandboxing is off; reached
+ * through a link socket (worker_link.h); its stderr a pipe whose lines the
+ * supervisor relays to its own log; its exit watched through a pidfd
+ * (docs/design.md "Processes").
+ */
+#ifndef XEN9P_WORKER_PROC_H
+#define XEN9P_WORKER_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <glib.h>
+
+struct worker_options {
+    const char *binary;         /* what to exec */
+    bool sandbox;               /* namespaces here, confinement in the worker */
+    bool seccomp_log;           /* a forbidden call is logged, not fatal (debugging) */
+    bool verbose, trace;
+};
+
+struct worker_proc {
+    char *label;                /* "3/0", "conn 2": what its log lines carry */
+    pid_t pid;                  /* in our pid namespace */
+    int pidfd;                  /* readable once it has exited */
+    int link;                   /* our end of the link (blocking, close-on-exec) */
+    int log;                    /* its stderr (non-blocking) */
+    GString *partial;           /* a log line not yet ended */
+    bool exited;
+    int status;                 /* wait status, once exited */
+};
+
+/* Starts a worker; NULL and *why (g_free) on failure. */
+struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char *label,
+                                      char **why);
+
+/* Relays what the worker wrote to stderr (call when `log` is readable). */
+void worker_proc_relay_log(struct worker_proc *w);
+
+/* Collects its exit status if it has exited (non-blocking): true once exited. */
+bool worker_proc_reap(struct worker_proc *w);
+
+/* "exited with status 3", "killed by signal 11 (Segmentation fault)", ... (g_free). */
+char *worker_proc_describe_exit(const struct worker_proc *w);
+
+/*
+ * Asks it to stop ("stop"), waits up to timeout_ms for its exit, then kills
+ * it (SIGKILL) and waits again; true if it is gone (reaped).
+ */
+bool worker_proc_stop(struct worker_proc *w, unsigned timeout_ms);
+
+/* Kills it if still running, reaps, closes everything, frees. */
+void worker_proc_free(struct worker_proc *w);
+
+/*
+ * What an administrator checks of a running worker, read from outside in
+ * /proc/PID/status: its effective uid, effective capabilities, seccomp mode
+ * (0 none, 1 strict, 2 filter) and no_new_privs.  False if it is gone.
+ */
+struct worker_confinement {
+    long uid;
+    uint64_t cap_eff;
+    int seccomp;
+    int no_new_privs;
+};
+bool worker_proc_confinement(pid_t pid, struct worker_confinement *out);
+
+/* The binary the workers run: the daemon's own, as it was started. */
+char *worker_binary_of(const char *argv0);
+
+#endif

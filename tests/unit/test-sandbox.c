@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The worker's confinement from inside (docs/security.md "Barriers"): a
+ * process calls sandbox_enter() as a worker does (in a pid namespace of its
+ * own, with an export), then tries one thing a compromised worker would
+ * want.  Each try runs in its own process: reaching a host file, opening a
+ * socket, mounting, tracing, raising a capability, starting a program or a
+ * process, writing outside the export must fail (an error, or death by
+ * SIGSYS from the seccomp filter); work on the export must still succeed.
+ * Needs root (namespaces, mounts); skipped otherwise.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "backend/sandbox.h"
+
+/* What a try reports through its exit status. */
+enum { TRY_REFUSED = 0, TRY_ALLOWED = 1, TRY_SETUP_FAILED = 2 };
+
+typedef int (*try_fn)(void);
+
+static char *export_dir;
+static bool seccomp_log;
+
+/* Confined as a worker, then `fn`: its answer, as the exit status. */
+static void run_confined(try_fn fn)
+{
+    struct sandbox_policy p = {
+        .export_fd = export_tree_of(export_dir),
+        .model = FSDRV_MODEL_NONE,
+        .nofile = 64,
+        .xen_domid = -1,
+        .seccomp_log = seccomp_log,
+    };
+    char *why = NULL;
+    if (p.export_fd < 0 || sandbox_enter(&p, &why) < 0) {
+        fprintf(stderr, "sandbox_enter: %s\n", why ? why : g_strerror(errno));
+        _exit(TRY_SETUP_FAILED);
+    }
+    _exit(fn());
+}
+
+/*
+ * `fn` confined in a process of a new pid namespace (as the supervisor
+ * starts workers); its wait status, as seen by its parent.
+ */
+static int try_confined(try_fn fn)
+{
+    pid_t outer = fork();
+    g_assert_cmpint(outer, >=, 0);
+    if (outer == 0) {
+        if (unshare(CLONE_NEWPID) < 0)
+            _exit(TRY_SETUP_FAILED);
+        pid_t inner = fork();
+        if (inner == 0)
+            run_confined(fn);
+        int status;
+        if (inner < 0 || waitpid(inner, &status, 0) != inner)
+            _exit(TRY_SETUP_FAILED);
+        if (WIFSIGNALED(status)) {
+            /* Passed on as it came: we are no namespace's init. */
+            signal(WTERMSIG(status), SIG_DFL);
+            raise(WTERMSIG(status));
+        }
+        _exit(WEXITSTATUS(status));
+    }
+    int status;
+    g_assert_cmpint(waitpid(outer, &status, 0), ==, outer);
+    return status;
+}
+
+/* `fn` must be refused: an error it reports, or the filter's SIGSYS. */
+static void assert_refused(const char *what, try_fn fn)
+{
+    int status = try_confined(fn);
+    if (WIFSIGNALED(status)) {
+        g_test_message("%s: killed by signal %d", what, WTERMSIG(status));
+        g_assert_cmpint(WTERMSIG(status), ==, SIGSYS);
+        return;
+    }
+    g_assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == TRY_SETUP_FAILED)
+        g_error("%s: the sandbox could not be set up", what);
+    if (WEXITSTATUS(status) != TRY_REFUSED)
+        g_error("%s: allowed inside the sandbox", what);
+    g_test_message("%s: refused with an error", what);
+}
+
+static void assert_allowed(const char *what, try_fn fn)
+{
+    int status = try_confined(fn);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != TRY_ALLOWED)
+        g_error("%s: refused inside the sandbox (wait status 0x%x)", what, status);
+}
+
+/* 1 when the call succeeded, 0 when it failed. */
+#define RESULT(ok) ((ok) ? TRY_ALLOWED : TRY_REFUSED)
+
+/* ---- what a compromised worker would try ---- */
+
+static int open_host_file(void)
+{
+    static const char *const paths[] = {
+        "/etc/passwd", "/export/../etc/passwd", "/proc/1/root/etc/passwd",
+        "/proc/self/root/etc/passwd", "/proc/self/cwd/etc/passwd",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(paths); i++) {
+        int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+            return TRY_ALLOWED;
+    }
+    return TRY_REFUSED;
+}
+
+/* Any process but itself in its /proc (the host's would be there). */
+static int see_host_processes(void)
+{
+    GDir *d = g_dir_open("/proc", 0, NULL);
+    unsigned others = 0;
+    const char *name;
+    while (d && (name = g_dir_read_name(d)))
+        others += g_ascii_isdigit(name[0]) && atoi(name) != getpid();
+    if (d)
+        g_dir_close(d);
+    return RESULT(!d || others > 0);
+}
+
+static int open_inet_socket(void)
+{
+    return RESULT(socket(AF_INET, SOCK_STREAM, 0) >= 0);
+}
+
+static int open_unix_socket(void)
+{
+    return RESULT(socket(AF_UNIX, SOCK_STREAM, 0) >= 0);
+}
+
+static int mount_tmpfs(void)
+{
+    return RESULT(mount("tmpfs", "/export", "tmpfs", 0, NULL) == 0);
+}
+
+static int trace_a_process(void)
+{
+    return RESULT(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0);
+}
+
+static int raise_capability(void)
+{
+    struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct data[2] = { { 0 } };
+    data[0].effective = data[0].permitted = 1u << CAP_SYS_ADMIN;
+    return RESULT(syscall(SYS_capset, &head, data) == 0);
+}
+
+static int raise_ambient_capability(void)
+{
+    return RESULT(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN, 0, 0) == 0);
+}
+
+static int run_program(void)
+{
+    char *argv[] = { "/bin/true", NULL };
+    execve(argv[0], argv, argv + 1);
+    return TRY_REFUSED;
+}
+
+static int start_process(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    return RESULT(pid > 0);
+}
+
+/* With the calls the filter allows: the read-only root and Landlock refuse. */
+static int write_outside_export(void)
+{
+    return RESULT(mkdirat(AT_FDCWD, "/escape", 0700) == 0 ||
+                  openat(AT_FDCWD, "/escape-file", O_CREAT | O_WRONLY | O_CLOEXEC, 0600) >= 0 ||
+                  openat(AT_FDCWD, "/proc/escape", O_CREAT | O_WRONLY | O_CLOEXEC, 0600) >= 0);
+}
+
+static int raise_file_limit(void)
+{
+    struct rlimit rl = { 1 << 20, 1 << 20 };
+    return RESULT(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+}
+
+/* ---- what a worker must still do ---- */
+
+static int work_on_export(void)
+{
+    int dir = open("/export", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return TRY_REFUSED;
+    int fd = openat(dir, "made-inside", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    char buf[5] = "";
+    bool ok = fd >= 0 && write(fd, "hello", 5) == 5 && pread(fd, buf, 5, 0) == 5 &&
+              memcmp(buf, "hello", 5) == 0 && mkdirat(dir, "subdir", 0700) == 0 &&
+              renameat(dir, "made-inside", dir, "subdir/moved") == 0;
+    return RESULT(ok);
+}
+
+/* ---- the tests ---- */
+
+static void test_refused(gconstpointer data)
+{
+    static const struct {
+        const char *what;
+        try_fn fn;
+    } tries[] = {
+        { "open a host file", open_host_file },
+        { "see a host process", see_host_processes },
+        { "open an inet socket", open_inet_socket },
+        { "open a unix socket", open_unix_socket },
+        { "mount", mount_tmpfs },
+        { "ptrace", trace_a_process },
+        { "raise a capability (capset)", raise_capability },
+        { "raise an ambient capability", raise_ambient_capability },
+        { "run a program", run_program },
+        { "start a process", start_process },
+        { "write outside the export", write_outside_export },
+        { "raise its open-file limit", raise_file_limit },
+    };
+    (void)data;
+    for (size_t i = 0; i < G_N_ELEMENTS(tries); i++)
+        assert_refused(tries[i].what, tries[i].fn);
+}
+
+static void test_export_usable(gconstpointer data)
+{
+    (void)data;
+    assert_allowed("work on the export", work_on_export);
+    char *moved = g_build_filename(export_dir, "subdir", "moved", NULL);
+    char *text = NULL;
+    g_assert_true(g_file_get_contents(moved, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "hello");
+    g_free(text);
+    g_unlink(moved);
+    g_free(moved);
+    char *sub = g_build_filename(export_dir, "subdir", NULL);
+    g_rmdir(sub);
+    g_free(sub);
+}
+
+/* --seccomp-log: a forbidden call is let through (and logged by the kernel). */
+static void test_seccomp_log(gconstpointer data)
+{
+    (void)data;
+    seccomp_log = true;
+    assert_allowed("open a unix socket, seccomp logging only", open_unix_socket);
+    seccomp_log = false;
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    if (geteuid() != 0) {
+        g_test_skip("needs root (namespaces and mounts)");
+        return g_test_run();
+    }
+    export_dir = g_dir_make_tmp("sandbox-export-XXXXXX", NULL);
+    g_assert_nonnull(export_dir);
+    g_test_add_data_func("/sandbox/refused", NULL, test_refused);
+    g_test_add_data_func("/sandbox/export-usable", NULL, test_export_usable);
+    g_test_add_data_func("/sandbox/seccomp-log", NULL, test_seccomp_log);
+    int rc = g_test_run();
+    g_rmdir(export_dir);
+    g_free(export_dir);
+    return rc;
+}
