@@ -11,7 +11,8 @@
  *  - no_new_privs; only the capabilities the security model needs (none for
  *    the mapped models, which also run as an unprivileged uid), the bounding
  *    set cleared, the securebits locked;
- *  - rlimits: open files sized from max-open-files, no core dumps;
+ *  - rlimits: open files sized from max-open-files, memory (RLIMIT_DATA), no
+ *    core dumps unless asked for;
  *  - the Xen handles restricted to the guest's domain (before the rest);
  *  - a seccomp allow-list: any other system call kills the process (or, for
  *    debugging, is logged).
@@ -37,6 +38,8 @@ struct sandbox_policy {
     unsigned long nofile;       /* RLIMIT_NOFILE */
     int xen_domid;              /* >= 0: restrict the Xen handles to it */
     bool seccomp_log;           /* log forbidden calls instead of killing */
+    uint64_t memory_bytes;      /* RLIMIT_DATA, 0: none */
+    bool core_dumps;            /* keep RLIMIT_CORE and stay dumpable */
 };
 
 /*

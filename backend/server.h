@@ -39,7 +39,10 @@ struct p9_session_config {
     struct fsdrv_export *export;    /* not owned */
     uint32_t max_msize;             /* the transport's largest message */
     const char *label;              /* "3/0" or "conn 2": logs and traces */
-    unsigned max_workers;           /* 0: default */
+    unsigned max_workers;           /* threads running requests, 0: default */
+    /* More threads while some wait for a FIFO (design.md "Concurrency"):
+     * 0: default, < 0: none (a waiting thread counts as running). */
+    int max_waiting_workers;
     unsigned max_requests;          /* requests in flight, 0: default */
     uint64_t max_buffered;          /* bytes of requests and replies held, 0: default */
     unsigned max_fids;              /* 0: default */

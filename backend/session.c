@@ -22,6 +22,9 @@
 #include "backend/trace.h"
 
 #define DEFAULT_MAX_WORKERS 16
+/* As many as requests may be in flight: a guest's blocked readers never
+ * leave its other requests without a thread. */
+#define DEFAULT_MAX_WAITING_WORKERS 256
 #define DEFAULT_MAX_REQUESTS 512
 #define DEFAULT_MAX_BUFFERED (32u << 20)
 #define DEFAULT_MAX_FIDS 65536
@@ -262,6 +265,8 @@ void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32
     req->msg_size = size;
     req->reply.origin = origin;
     fsdrv_cancel_init(&req->cancel);
+    req->cancel.on_wait = p9_workers_waiting;
+    req->cancel.wait_ctx = s;
 
     pthread_mutex_lock(&s->lock);
     if (s->closed) {
@@ -317,6 +322,10 @@ struct p9_session *p9_session_new(const struct p9_session_config *cfg,
     s->cfg = *cfg;
     if (!s->cfg.max_workers)
         s->cfg.max_workers = DEFAULT_MAX_WORKERS;
+    if (!s->cfg.max_waiting_workers)
+        s->cfg.max_waiting_workers = DEFAULT_MAX_WAITING_WORKERS;
+    else if (s->cfg.max_waiting_workers < 0)
+        s->cfg.max_waiting_workers = 0;
     if (!s->cfg.max_requests)
         s->cfg.max_requests = DEFAULT_MAX_REQUESTS;
     if (!s->cfg.max_buffered)

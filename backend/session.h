@@ -102,6 +102,7 @@ struct p9_session {
     struct p9_request *queue_head, *queue_tail;
     unsigned queued;                /* requests on the queue */
     unsigned workers, idle_workers;
+    unsigned waiting_workers;       /* in a wait for a FIFO peer or data (fsdrv_wait) */
 };
 
 /* ---- fids (fid.c) ---- */
@@ -141,6 +142,8 @@ uint8_t *p9_reply_payload(struct p9_request *req, uint32_t cap);
 
 /* ---- workers (workers.c) ---- */
 void p9_workers_enqueue(struct p9_session *s, struct p9_request *req);
+/* fsdrv's on_wait: a worker starts or stops waiting (ctx: the session). */
+void p9_workers_waiting(void *ctx, bool waiting);
 
 /* ---- session internals (session.c) ---- */
 void p9_session_run(struct p9_request *req);

@@ -49,6 +49,8 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
             .model = cfg->model,
             .nofile = cfg->max_open_files + SANDBOX_FD_OVERHEAD,
             .xen_domid = xen_domid,
+            .memory_bytes = (uint64_t)a->memory_mib << 20,
+            .core_dumps = a->core_dumps,
             .seccomp_log = a->seccomp_log,
         };
         int err = sandbox_enter(&policy, why);

@@ -18,6 +18,8 @@ struct worker_args {
     const char *label;
     bool sandbox;
     bool seccomp_log;
+    unsigned memory_mib;        /* RLIMIT_DATA, 0: none */
+    bool core_dumps;
 };
 
 /* The process's exit status. */

@@ -72,8 +72,10 @@ struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char
     }
     /* Everything the child needs is built before the clone: after it, only
      * async-signal-safe calls until exec (the supervisor has threads). */
-    const char *argv[12];
+    const char *argv[16];
+    char memory[16];
     unsigned n = 0;
+    snprintf(memory, sizeof(memory), "%u", o->memory_mib);
     argv[n++] = "xen9pd";
     argv[n++] = "--worker";
     argv[n++] = "--label";
@@ -86,11 +88,16 @@ struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char
         argv[n++] = "--verbose";
     if (o->trace)
         argv[n++] = "--trace";
+    argv[n++] = "--worker-memory";
+    argv[n++] = memory;
+    if (o->core_dumps)
+        argv[n++] = "--worker-core-dumps";
     argv[n] = NULL;
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     sigset_t none;
     sigemptyset(&none);
     int pidfd = -1;
+    gint64 started = g_get_monotonic_time();
     pid_t pid = clone_with_pidfd(o->sandbox ? SANDBOX_NAMESPACES : 0, &pidfd);
     if (pid == 0) {
         /* The child: stdin /dev/null, stderr the log pipe, the link on fd 3. */
@@ -115,6 +122,7 @@ struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char
     struct worker_proc *w = g_new0(struct worker_proc, 1);
     w->label = g_strdup(label);
     w->pid = pid;
+    w->started = started;
     w->pidfd = pidfd;
     w->link = link[0];
     w->log = logp[0];

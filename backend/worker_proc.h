@@ -21,11 +21,14 @@ struct worker_options {
     bool sandbox;               /* namespaces here, confinement in the worker */
     bool seccomp_log;           /* a forbidden call is logged, not fatal (debugging) */
     bool verbose, trace;
+    unsigned memory_mib;        /* RLIMIT_DATA of a confined worker, 0: none */
+    bool core_dumps;            /* a confined worker may dump core */
 };
 
 struct worker_proc {
     char *label;                /* "3/0", "conn 2": what its log lines carry */
     pid_t pid;                  /* in our pid namespace */
+    gint64 started;             /* g_get_monotonic_time() at the spawn */
     int pidfd;                  /* readable once it has exited */
     int link;                   /* our end of the link (blocking, close-on-exec) */
     int log;                    /* its stderr (non-blocking) */

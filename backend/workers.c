@@ -17,6 +17,10 @@
 #include "backend/session.h"
 
 #define IDLE_SECONDS 30
+/* A request's work is shallow (no recursion, PATH_MAX buffers at most): a
+ * small stack lets hundreds of waiting threads fit in a worker's memory
+ * limit (security.md "Barriers"). */
+#define THREAD_STACK_BYTES (256 * 1024)
 
 /* ---- the pool ---- */
 
@@ -59,6 +63,31 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Starts a thread if a queued request has no idle one to take it; lock held.
+ * Threads waiting for a FIFO do not count against the limit: a guest's
+ * blocked readers leave the rest of its requests their threads (their
+ * number is bounded by max_waiting_workers). */
+static void start_worker_if_needed(struct p9_session *s)
+{
+    unsigned waiting = MIN(s->waiting_workers, (unsigned)s->cfg.max_waiting_workers);
+    if (s->queued <= s->idle_workers || s->workers - waiting >= s->cfg.max_workers)
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, THREAD_STACK_BYTES);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    atomic_fetch_add(&s->refs, 1);
+    int err = pthread_create(&t, &attr, worker_main, s);
+    pthread_attr_destroy(&attr);
+    if (err == 0) {
+        s->workers++;
+    } else {
+        atomic_fetch_sub(&s->refs, 1);
+        g_warning("%s: cannot start a worker thread: %s", s->label, g_strerror(err));
+    }
+}
+
 void p9_workers_enqueue(struct p9_session *s, struct p9_request *req)
 {
     req->next = NULL;
@@ -71,16 +100,19 @@ void p9_workers_enqueue(struct p9_session *s, struct p9_request *req)
     /* An idle worker that was signalled but has not woken yet still counts
      * as idle: every queued request needs an idle worker of its own, or a
      * request queued behind one that blocks would wait for it. */
-    if (s->queued > s->idle_workers && s->workers < s->cfg.max_workers) {
-        pthread_t t;
-        atomic_fetch_add(&s->refs, 1);
-        if (pthread_create(&t, NULL, worker_main, s) == 0) {
-            pthread_detach(t);
-            s->workers++;
-        } else {
-            atomic_fetch_sub(&s->refs, 1);
-            g_warning("%s: cannot start a worker thread: %s", s->label, g_strerror(errno));
-        }
-    }
+    start_worker_if_needed(s);
     pthread_cond_signal(&s->work_ready);
+}
+
+void p9_workers_waiting(void *ctx, bool waiting)
+{
+    struct p9_session *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    if (waiting) {
+        s->waiting_workers++;
+        start_worker_if_needed(s);
+    } else {
+        s->waiting_workers--;
+    }
+    pthread_mutex_unlock(&s->lock);
 }

@@ -43,6 +43,8 @@ static char *opt_control;
 static gint opt_max_open_files;
 static gboolean opt_no_sandbox;
 static gboolean opt_seccomp_log;
+static gint opt_worker_memory = 512;
+static gboolean opt_worker_core_dumps;
 static gboolean opt_worker;
 static char *opt_label;
 
@@ -69,6 +71,10 @@ static const GOptionEntry entries[] = {
       "Workers run unconfined (debugging only: a guest's bug is then dom0's)", NULL },
     { "seccomp-log", 0, 0, G_OPTION_ARG_NONE, &opt_seccomp_log,
       "A worker's forbidden system call is logged, not fatal (debugging)", NULL },
+    { "worker-memory", 0, 0, G_OPTION_ARG_INT, &opt_worker_memory,
+      "A worker's memory limit in MiB (RLIMIT_DATA; default 512, 0: none)", "MIB" },
+    { "worker-core-dumps", 0, 0, G_OPTION_ARG_NONE, &opt_worker_core_dumps,
+      "A worker that crashes may dump core (it may hold guest data)", NULL },
     /* How the supervisor starts a worker (worker_proc.c). */
     { "worker", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_worker, NULL, NULL },
     { "label", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_label, NULL, NULL },
@@ -130,7 +136,9 @@ static int run_worker(void)
     p9_trace_enabled = opt_trace;
     signal(SIGPIPE, SIG_IGN);
     struct worker_args a = { .label = opt_label ? opt_label : "worker",
-                             .sandbox = !opt_no_sandbox, .seccomp_log = opt_seccomp_log };
+                             .sandbox = !opt_no_sandbox, .seccomp_log = opt_seccomp_log,
+                             .memory_mib = (unsigned)opt_worker_memory,
+                             .core_dumps = opt_worker_core_dumps };
     return worker_main(&a);
 }
 
@@ -157,11 +165,16 @@ int main(int argc, char **argv)
         g_printerr("xen9pd: unexpected argument \"%s\"\n", argv[1]);
         return 2;
     }
+    if (opt_worker_memory < 0) {
+        g_printerr("xen9pd: --worker-memory cannot be negative\n");
+        return 2;
+    }
     if (opt_worker)
         return run_worker();
     struct worker_options workers = {
         .binary = worker_binary_of(argv[0]), .sandbox = !opt_no_sandbox,
         .seccomp_log = opt_seccomp_log, .verbose = opt_verbose, .trace = opt_trace,
+        .memory_mib = (unsigned)opt_worker_memory, .core_dumps = opt_worker_core_dumps,
     };
 
     xen9p_log_init("xen9pd", opt_foreground && !as_xen_9pfsd, opt_verbose);

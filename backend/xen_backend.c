@@ -457,7 +457,8 @@ int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
         g_printerr("xen9pd: cannot watch xenstore: %s\n", g_strerror(errno));
         goto out_claim;
     }
-    g_message("serving 9pfs devices under %s", be.host.root);
+    g_message("serving 9pfs devices under %s%s", be.host.root,
+              opts->workers->sandbox ? "" : " (workers NOT confined: --no-sandbox)");
     if (daemon_ready(opts->foreground, opts->pid_file) < 0)
         goto out_claim;
     rescan(&be);

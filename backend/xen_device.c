@@ -388,8 +388,9 @@ static void worker_ready(struct xen_device *d)
     clear_error(d);
     write_state(d, XenbusStateConnected);
     d->phase = DEV_CONNECTED;
-    g_message("device %s: connected, %u rings (worker %d)", d->label, d->nrings,
-              (int)d->worker->pid);
+    g_message("device %s: connected, %u rings (worker %d, ready in %.1f ms)", d->label,
+              d->nrings, (int)d->worker->pid,
+              (g_get_monotonic_time() - d->worker->started) / 1000.0);
 }
 
 /* A worker that died unasked: logged, counted, the device ends, the next waits. */

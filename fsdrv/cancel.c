@@ -20,6 +20,8 @@ void fsdrv_cancel_init(struct fsdrv_cancel *c)
     atomic_init(&c->requested, false);
     pthread_mutex_init(&c->lock, NULL);
     c->wake_fd = -1;
+    c->on_wait = NULL;
+    c->wait_ctx = NULL;
 }
 
 void fsdrv_cancel_destroy(struct fsdrv_cancel *c)
@@ -54,6 +56,8 @@ int fsdrv_wait(struct fsdrv_cancel *cancel, int fd, short events, int timeout_ms
         if (p[1].fd >= 0)
             set_wake_fd(cancel, p[1].fd);
     }
+    if (cancel && cancel->on_wait)
+        cancel->on_wait(cancel->wait_ctx, true);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t deadline_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
@@ -86,5 +90,7 @@ int fsdrv_wait(struct fsdrv_cancel *cancel, int fd, short events, int timeout_ms
         set_wake_fd(cancel, -1);
         close(p[1].fd);
     }
+    if (cancel && cancel->on_wait)
+        cancel->on_wait(cancel->wait_ctx, false);
     return ret;
 }

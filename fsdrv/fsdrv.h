@@ -73,6 +73,10 @@ struct fsdrv_cancel {
     atomic_bool requested;
     pthread_mutex_t lock;       /* wake_fd: the waiter's eventfd, or -1 */
     int wake_fd;
+    /* Told when the call starts (true) and stops (false) waiting, so the
+     * server can let another thread run meanwhile; may be NULL. */
+    void (*on_wait)(void *ctx, bool waiting);
+    void *wait_ctx;
 };
 void fsdrv_cancel_init(struct fsdrv_cancel *c);
 void fsdrv_cancel_destroy(struct fsdrv_cancel *c);

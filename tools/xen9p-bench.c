@@ -10,7 +10,13 @@
  *
  * Operations: read and write at each --sizes block size (MB/s and ops/s),
  * getattr, and walk+clunk (ops/s), each with each --depths number of
- * requests in flight.  Output: one table row per operation and depth.
+ * requests in flight; --ops picks some.  Output: one table row per operation
+ * and depth, with the median and 99th percentile time a request took.
+ *
+ * --hold-fifos N (device only): first N reads are left blocked in the
+ * backend, each on a FIFO of the export that nobody writes, for the whole
+ * run: a guest that ties up the backend while it measures (docs/performance.md
+ * "Fairness").
  */
 #include "config.h"
 
@@ -34,6 +40,8 @@ static char *opt_depths = "1,4,16,64";
 static char *opt_sizes = "4K,64K,512K";
 static int opt_file_mib = 64;
 static gboolean opt_csv;
+static char *opt_ops = "read,write,getattr,walk";
+static int opt_hold_fifos;
 
 static const GOptionEntry entries[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
@@ -46,37 +54,64 @@ static const GOptionEntry entries[] = {
     { "sizes", 0, 0, G_OPTION_ARG_STRING, &opt_sizes, "Block sizes (default 4K,64K,512K)", "LIST" },
     { "file-mib", 0, 0, G_OPTION_ARG_INT, &opt_file_mib, "Size of the test file (default 64)", "MIB" },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv, "Comma-separated output", NULL },
+    { "ops", 0, 0, G_OPTION_ARG_STRING, &opt_ops,
+      "Operations (default read,write,getattr,walk)", "LIST" },
+    { "hold-fifos", 0, 0, G_OPTION_ARG_INT, &opt_hold_fifos,
+      "Keep N reads blocked on FIFOs of the export during the run (--device only)", "N" },
     { NULL }
 };
 
 enum op { OP_READ, OP_WRITE, OP_GETATTR, OP_WALK };
 static const char *op_names[] = { "read", "write", "getattr", "walk+clunk" };
+static const char *op_keys[] = { "read", "write", "getattr", "walk" };
 
 struct result {
     uint64_t ops, bytes;
     double seconds;
     int error;
+    GArray *latencies;          /* double, microseconds per request (device only) */
 };
+
+static int by_value(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of the request times, or -1 when none were kept. */
+static double quantile(GArray *latencies, double q)
+{
+    if (!latencies || latencies->len == 0)
+        return -1;
+    g_array_sort(latencies, by_value);
+    guint i = (guint)(q * (latencies->len - 1) + 0.5);
+    return g_array_index(latencies, double, i);
+}
 
 static void print_row(const char *where, enum op op, uint32_t block, unsigned depth,
                       const struct result *r)
 {
     double mbs = r->bytes / r->seconds / 1e6, ops = r->ops / r->seconds;
-    char blk[16] = "-";
-    if (op == OP_READ || op == OP_WRITE)
+    double p50 = quantile(r->latencies, 0.5), p99 = quantile(r->latencies, 0.99);
+    char blk[16] = "-", mb[16] = "-", q50[16] = "-", q99[16] = "-";
+    if (op == OP_READ || op == OP_WRITE) {
         snprintf(blk, sizeof(blk), "%uK", block / 1024);
+        snprintf(mb, sizeof(mb), "%.1f", mbs);
+    }
+    if (p50 >= 0) {
+        snprintf(q50, sizeof(q50), "%.0f", p50);
+        snprintf(q99, sizeof(q99), "%.0f", p99);
+    }
     if (r->error) {
         printf(opt_csv ? "%s,%s,%s,%u,error: %s\n" : "%-8s %-11s %6s %6u  error: %s\n", where,
                op_names[op], blk, depth, g_strerror(r->error));
         return;
     }
     if (opt_csv)
-        printf("%s,%s,%s,%u,%.1f,%.0f\n", where, op_names[op], blk, depth,
-               op <= OP_WRITE ? mbs : 0.0, ops);
-    else if (op <= OP_WRITE)
-        printf("%-8s %-11s %6s %6u %10.1f %12.0f\n", where, op_names[op], blk, depth, mbs, ops);
+        printf("%s,%s,%s,%u,%s,%.0f,%s,%s\n", where, op_names[op], blk, depth, mb, ops, q50, q99);
     else
-        printf("%-8s %-11s %6s %6u %10s %12.0f\n", where, op_names[op], blk, depth, "-", ops);
+        printf("%-8s %-11s %6s %6u %10s %12.0f %9s %9s\n", where, op_names[op], blk, depth, mb,
+               ops, q50, q99);
     fflush(stdout);
 }
 
@@ -176,6 +211,57 @@ static int create_file(struct p9front *fs, uint64_t size, uint32_t block)
     return err;
 }
 
+/* ---- a guest that ties the backend up: reads blocked on FIFOs ---- */
+
+#define HOLD_FID 5000
+
+/*
+ * Makes FIFO "hold-fifoI" (Tmknod, if missing), opens it read-write (so the
+ * open does not wait for a writer and a read finds it empty) as fid
+ * HOLD_FID + I, and sends a Tread that stays blocked: its tag in *tag.
+ */
+static int hold_fifo(struct p9front *fs, unsigned i, uint16_t *tag)
+{
+    union p9_arg a[6];
+    struct p9front_reply r;
+    char *name = g_strdup_printf("hold-fifo%u", i);
+    struct p9_str s = p9_str_of(name);
+    a[0].d = ROOT_FID; a[1].s = s; a[2].d = S_IFIFO | 0600; a[3].d = 0; a[4].d = 0; a[5].d = 0;
+    int err = p9front_rpc(fs, P9_TMKNOD, a, &r);
+    if (!err) {
+        err = r.r.error == EEXIST ? 0 : -r.r.error;
+        g_free(r.buf);
+    }
+    a[0].d = ROOT_FID; a[1].d = HOLD_FID + i; a[2].T.n = 1; a[2].T.v = &s;
+    if (!err && !(err = p9front_rpc(fs, P9_TWALK, a, &r))) {
+        err = -r.r.error;
+        g_free(r.buf);
+    }
+    a[0].d = HOLD_FID + i; a[1].d = P9_DOTL_RDWR;
+    if (!err && !(err = p9front_rpc(fs, P9_TLOPEN, a, &r))) {
+        err = -r.r.error;
+        g_free(r.buf);
+    }
+    a[0].d = HOLD_FID + i; a[1].q = 0; a[2].d = 4096;
+    if (!err)
+        err = p9front_send(fs, P9_TREAD, a, tag);
+    g_free(name);
+    return err;
+}
+
+/* Flushes the held reads (they must still be blocked) and clunks their fids. */
+static int release_fifos(struct p9front *fs, const uint16_t *tags, unsigned n)
+{
+    int err = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (p9front_ready(fs, tags[i]))
+            err = -EPROTO;          /* a read that should have blocked came back */
+        p9front_flush(fs, tags[i]);
+        clunk(fs, HOLD_FID + i);
+    }
+    return err;
+}
+
 /* Keeps `depth` requests in flight for opt_seconds; fids 100.. are used. */
 static struct result run_front(struct front_ctx *c, enum op op, uint32_t block, unsigned depth)
 {
@@ -183,6 +269,8 @@ static struct result run_front(struct front_ctx *c, enum op op, uint32_t block, 
     struct p9front *fs = c->fs;
     uint16_t *tags = g_new(uint16_t, depth);
     uint64_t *offsets = g_new(uint64_t, depth);
+    gint64 *sent = g_new(gint64, depth);
+    res.latencies = g_array_new(FALSE, FALSE, sizeof(double));
     uint8_t *buf = g_malloc0(block ? block : 1);
     struct p9_str name = p9_str_of(FILE_NAME);
     bool *walked = g_new0(bool, depth);
@@ -197,6 +285,7 @@ static struct result run_front(struct front_ctx *c, enum op op, uint32_t block, 
         union p9_arg a[3];
         uint32_t fid = 100 + i;
         offsets[i] = (next_block++ % blocks) * block;
+        sent[i] = g_get_monotonic_time();
         switch (op) {
         case OP_READ:
             a[0].d = fid; a[1].q = offsets[i]; a[2].d = block;
@@ -222,6 +311,7 @@ static struct result run_front(struct front_ctx *c, enum op op, uint32_t block, 
         struct p9front_reply r = { 0 };
         int err = p9front_wait(fs, tags[i], &r);
         inflight--;
+        double took = (double)(g_get_monotonic_time() - sent[i]);
         if (err || r.r.error) {
             res.error = err ? -err : r.r.error;
             g_free(r.buf);
@@ -235,10 +325,12 @@ static struct result run_front(struct front_ctx *c, enum op op, uint32_t block, 
         g_free(r.buf);
         res.bytes += got;
         res.ops++;
+        g_array_append_val(res.latencies, took);
         if (res.error || g_get_monotonic_time() >= end)
             continue;
         union p9_arg a[3];
         uint32_t fid = 100 + i;
+        sent[i] = g_get_monotonic_time();
         switch (op) {
         case OP_READ:
             a[0].d = fid; a[1].q = (next_block++ % blocks) * block; a[2].d = block;
@@ -281,6 +373,7 @@ static struct result run_front(struct front_ctx *c, enum op op, uint32_t block, 
     g_free(walked);
     g_free(buf);
     g_free(offsets);
+    g_free(sent);
     g_free(tags);
     return res;
 }
@@ -411,6 +504,10 @@ int main(int argc, char **argv)
         g_printerr("xen9p-bench: give exactly one of --device PATH or --native DIR\n");
         return 2;
     }
+    if (opt_hold_fifos < 0 || opt_hold_fifos > 1000 || (opt_hold_fifos && !opt_device)) {
+        g_printerr("xen9p-bench: --hold-fifos takes 0..1000, with --device\n");
+        return 2;
+    }
     GArray *depths = parse_list(opt_depths, false), *sizes = parse_list(opt_sizes, true);
     uint32_t largest = 0;
     for (guint i = 0; i < sizes->len; i++)
@@ -450,11 +547,25 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    uint16_t *held = g_new0(uint16_t, MAX(opt_hold_fifos, 1));
+    for (int i = 0; i < opt_hold_fifos; i++) {
+        int err = hold_fifo(front.fs, (unsigned)i, &held[i]);
+        if (err) {
+            g_printerr("xen9p-bench: cannot hold a read on a FIFO: %s\n", g_strerror(-err));
+            return 1;
+        }
+    }
+    if (opt_hold_fifos)
+        printf("# %d reads held blocked on FIFOs during the run\n", opt_hold_fifos);
     if (!opt_csv)
-        printf("%-8s %-11s %6s %6s %10s %12s\n", "where", "operation", "block", "depth", "MB/s", "ops/s");
+        printf("%-8s %-11s %6s %6s %10s %12s %9s %9s\n", "where", "operation", "block", "depth",
+               "MB/s", "ops/s", "p50 us", "p99 us");
     else
-        printf("where,operation,block,depth,MB/s,ops/s\n");
+        printf("where,operation,block,depth,MB/s,ops/s,p50 us,p99 us\n");
+    char **wanted = g_strsplit(opt_ops, ",", -1);
     for (enum op op = OP_READ; op <= OP_WALK; op++) {
+        if (!g_strv_contains((const char *const *)wanted, op_keys[op]))
+            continue;
         guint nsizes = op <= OP_WRITE ? sizes->len : 1;
         for (guint s = 0; s < nsizes; s++) {
             uint32_t block = op <= OP_WRITE ? g_array_index(sizes, uint32_t, s) : 0;
@@ -463,9 +574,18 @@ int main(int argc, char **argv)
                 struct result r = opt_device ? run_front(&front, op, block, depth)
                                              : run_native(dirfd, op, block, depth, file_size);
                 print_row(where, op, block, depth, &r);
+                if (r.latencies)
+                    g_array_free(r.latencies, TRUE);
             }
         }
     }
+    g_strfreev(wanted);
+    int rc = 0;
+    if (opt_hold_fifos && release_fifos(front.fs, held, (unsigned)opt_hold_fifos) < 0) {
+        g_printerr("xen9p-bench: a held read returned during the run\n");
+        rc = 1;
+    }
+    g_free(held);
     if (front.fs) {
         struct p9front_stats st;
         p9front_get_stats(front.fs, &st);
@@ -479,5 +599,5 @@ int main(int argc, char **argv)
     }
     g_array_free(depths, TRUE);
     g_array_free(sizes, TRUE);
-    return 0;
+    return rc;
 }

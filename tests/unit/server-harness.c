@@ -70,6 +70,7 @@ struct harness *h_new(const struct h_options *opt)
         .max_msize = opt->max_msize ? opt->max_msize : 65536,
         .label = "test",
         .max_workers = opt->max_workers,
+        .max_waiting_workers = opt->max_waiting_workers,
         .max_requests = opt->max_requests,
         .max_fids = opt->max_fids,
         .max_held = opt->max_held,

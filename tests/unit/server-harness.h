@@ -22,6 +22,7 @@
 struct h_options {
     uint32_t max_msize;         /* 0: 65536 */
     unsigned max_workers;       /* 0: the session's default */
+    int max_waiting_workers;    /* 0: the session's default, -1: none */
     unsigned max_requests;
     unsigned max_fids;          /* 0: the session's default */
     uint64_t max_held;          /* 0: the session's default */

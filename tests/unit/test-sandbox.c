@@ -51,6 +51,7 @@ static void run_confined(try_fn fn)
         .nofile = 64,
         .xen_domid = -1,
         .seccomp_log = seccomp_log,
+        .memory_bytes = 64u << 20,
     };
     char *why = NULL;
     if (p.export_fd < 0 || sandbox_enter(&p, &why) < 0) {
@@ -207,6 +208,16 @@ static int raise_file_limit(void)
     return RESULT(setrlimit(RLIMIT_NOFILE, &rl) == 0);
 }
 
+/* More private memory than RLIMIT_DATA (64 MiB here) allows. */
+static int take_more_memory(void)
+{
+    size_t size = 128u << 20;
+    char *p = malloc(size);
+    if (p)
+        memset(p, 1, size);
+    return RESULT(p != NULL);
+}
+
 /* ---- what a worker must still do ---- */
 
 static int work_on_export(void)
@@ -242,6 +253,7 @@ static void test_refused(gconstpointer data)
         { "start a process", start_process },
         { "write outside the export", write_outside_export },
         { "raise its open-file limit", raise_file_limit },
+        { "take more memory than its limit", take_more_memory },
     };
     (void)data;
     for (size_t i = 0; i < G_N_ELEMENTS(tries); i++)

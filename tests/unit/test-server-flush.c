@@ -175,8 +175,9 @@ static void test_completed_write(void)
 
 static void test_blocked_read(void)
 {
-    /* One worker: if the flushed read kept it, nothing else would be served. */
-    struct h_options opt = { .max_workers = 1 };
+    /* One worker, and no more while it waits: if the flushed read kept it,
+     * nothing else would be served. */
+    struct h_options opt = { .max_workers = 1, .max_waiting_workers = -1 };
     struct harness *h = h_new(&opt);
     h_put_file(h, "plain", "plain data", 10);
     h_start(h, "9P2000.L", ROOT);
@@ -233,7 +234,7 @@ static void test_unknown_and_finished_tag(void)
 /* The walk waits in the queue behind a blocked read (one worker). */
 static void test_queued_walk(void)
 {
-    struct h_options opt = { .max_workers = 1 };
+    struct h_options opt = { .max_workers = 1, .max_waiting_workers = -1 };
     struct harness *h = h_new(&opt);
     h_mkdir(h, "dir");
     h_start(h, "9P2000.L", ROOT);
@@ -465,7 +466,7 @@ static uint8_t *build(uint8_t id, uint16_t tag, const union p9_arg *a, uint32_t 
 static void test_blocked_holds_only_itself(void)
 {
     for (int round = 0; round < 20; round++) {
-        struct h_options opt = { .max_workers = 2 };
+        struct h_options opt = { .max_workers = 2, .max_waiting_workers = -1 };
         struct harness *h = h_new(&opt);
         h_start(h, "9P2000.L", ROOT);
         /* Every request so far ran on one worker, now idle. */
@@ -486,6 +487,28 @@ static void test_blocked_holds_only_itself(void)
         close(rw);
         h_free(h);
     }
+}
+
+/* Readers waiting for FIFOs do not count against max_workers: with one
+ * worker, 8 blocked reads and then a getattr, the getattr is answered. */
+static void test_waiting_readers_leave_threads(void)
+{
+    struct h_options opt = { .max_workers = 1 };
+    struct harness *h = h_new(&opt);
+    h_start(h, "9P2000.L", ROOT);
+    int rw = open_empty_fifo(h, "fifo", 2);
+    for (uint16_t i = 0; i < 8; i++)
+        submit_read(h, 0x8001 + i, 2, 10);
+    expect_silence(h, 0x8001, BLOCKED_MS);
+    union p9_arg g[2] = { { .d = ROOT }, { .q = P9_GETATTR_BASIC } };
+    h_submit(h, P9_TGETATTR, 0x8100, g, 0);
+    h_reply_free(h_deliver(h, h_sent_for_tag(h, 0x8100, PROMPT_MS)));
+    for (uint16_t i = 0; i < 8; i++) {
+        submit_flush(h, 0x8200 + i, 0x8001 + i, 0);
+        expect_rflush(h, 0x8200 + i, 0, PROMPT_MS);
+    }
+    close(rw);
+    h_free(h);
 }
 
 static bool was_woken(struct harness *h, void *unused)
@@ -536,7 +559,7 @@ static void test_request_limit(void)
 /* Closing a session with requests blocked, queued and undelivered ends them all. */
 static void test_close_while_blocked(void)
 {
-    struct h_options opt = { .max_workers = 2 };
+    struct h_options opt = { .max_workers = 2, .max_waiting_workers = -1 };
     struct harness *h = h_new(&opt);
     h_put_file(h, "f", "", 0);
     h_start(h, "9P2000.L", ROOT);
@@ -572,6 +595,7 @@ int main(int argc, char **argv)
     g_test_add_func("/flush/blocked-open", test_blocked_open);
     g_test_add_func("/flush/two-flushes", test_two_flushes);
     g_test_add_func("/flush/blocked-holds-only-itself", test_blocked_holds_only_itself);
+    g_test_add_func("/flush/waiting-readers-leave-threads", test_waiting_readers_leave_threads);
     g_test_add_func("/flush/request-limit", test_request_limit);
     g_test_add_func("/flush/close-while-blocked", test_close_while_blocked);
     return g_test_run();

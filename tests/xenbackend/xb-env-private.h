@@ -15,6 +15,7 @@ struct XbEnv {
     char *control, *log, *pid_file;
     GPid daemon;
     unsigned long daemon_nofile;    /* 0, or the open-file limit the daemon starts with */
+    char *daemon_option;            /* NULL, or one more option for the next daemon */
     struct xs_handle *xs;
     GPtrArray *agents;
 };

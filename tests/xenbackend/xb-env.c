@@ -118,6 +118,7 @@ void xb_env_free(XbEnv *env)
         nftw(env->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     g_ptr_array_free(env->agents, TRUE);
     g_free(env->control);
+    g_free(env->daemon_option);
     g_free(env->log);
     g_free(env->pid_file);
     g_free(env->dir);
@@ -174,6 +175,12 @@ void xb_daemon_limit_fds(XbEnv *env, unsigned long nofile)
     env->daemon_nofile = nofile;
 }
 
+void xb_daemon_option(XbEnv *env, const char *option)
+{
+    g_free(env->daemon_option);
+    env->daemon_option = g_strdup(option);
+}
+
 static GPid spawn_logged(XbEnv *env, char **argv, const char *log)
 {
     char **envp = xenemu_environ(env->emu, 0, g_get_environ());
@@ -214,7 +221,11 @@ GPid xb_daemon_start(XbEnv *env, bool trace)
     /* XB_TRACE=1: every test's daemon traces (to read a failure's log). */
     trace = trace || g_getenv("XB_TRACE");
     char *argv[] = { prog, "--foreground", "--control", env->control, "--pid-file",
-                     env->pid_file, trace ? "--trace" : NULL, NULL };
+                     env->pid_file, env->daemon_option, trace ? "--trace" : NULL, NULL };
+    if (!env->daemon_option) {
+        argv[6] = argv[7];
+        argv[7] = NULL;
+    }
     unlink(env->pid_file);     /* a killed daemon leaves it behind */
     GPid pid = spawn_logged(env, argv, env->log);
     g_free(prog);

@@ -44,6 +44,8 @@ void xb_destroy_domain(XbEnv *env, unsigned domid);
 GPid xb_daemon_start(XbEnv *env, bool trace);
 /* The open-file limit (soft and hard) the next xb_daemon_start gives xen9pd. */
 void xb_daemon_limit_fds(XbEnv *env, unsigned long nofile);
+/* One more option for the next xb_daemon_start ("--no-sandbox"), or NULL. */
+void xb_daemon_option(XbEnv *env, const char *option);
 /* Starts another xen9pd with its own control socket; returns its exit status
  * (it is expected to refuse) and its stderr (g_free). */
 int xb_daemon_run_second(XbEnv *env, char **output);

@@ -245,11 +245,12 @@ share_detach() {
 #   daemon: pid=N devices=N mapped_pages=N event_channels=N open_files=N
 xen9p_counter() { xen9p list 2> /dev/null | sed -n "s/^daemon:.* $1=\([0-9]*\).*/\1/p"; }
 counter_is() { [ "$(xen9p_counter "$1")" = "$2" ]; }
-# Pages xen9pd and its workers map from guests, from their /proc maps (gntdev mappings)
+# Pages xen9pd and its workers map from guests, from their /proc maps (gntdev mappings;
+# a worker's show the device's path as its own root sees it: "/xen/gntdev")
 gntdev_pages() {
   local p maps=
   for p in $(xen9pd_tree); do maps="$maps /proc/$p/maps"; done
-  awk '/\/dev\/xen\/gntdev/ { split($1, r, "-"); n += (("0x" r[2]) - ("0x" r[1])) / 4096 } END { print n + 0 }' \
+  awk '/gntdev/ { split($1, r, "-"); n += (("0x" r[2]) - ("0x" r[1])) / 4096 } END { print n + 0 }' \
     $maps 2> /dev/null
 }
 # Grant pages a Linux frontend shares for device DOMID/DEVID: rings x (1 + 2^order),
