@@ -46,6 +46,7 @@ struct fsdrv_file {
     bool is_root;
     bool counted;               /* in the quota's set of open files */
     atomic_int fifo_stash;      /* a FIFO's byte read at open (ops_open.c), or -1 */
+    atomic_bool stream;         /* no offsets (pread said ESPIPE): read and written as a FIFO */
     GMutex lock;                /* readdir position; space accounting of writes */
 };
 

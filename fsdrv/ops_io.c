@@ -15,13 +15,15 @@
 #include "fsdrv/quota.h"
 
 /*
- * A FIFO's read or write.  Its descriptor is non-blocking (ops_open.c): a
- * call the guest made blocking waits in fsdrv_wait(), which a flush ends.
- * A write goes on until all is written, as a blocking one would; what it
- * wrote before a flush or an error is still reported.
+ * A read or write of a stream: a FIFO, or a file without offsets (pread
+ * says ESPIPE: /proc/kmsg, a tracing pipe).  Its descriptor is non-blocking
+ * (ops_open.c, become_stream()): a call the guest made blocking waits in
+ * fsdrv_wait(), which a flush ends.  A write goes on until all is written,
+ * as a blocking one would; what it wrote before a flush or an error is still
+ * reported.
  */
-static ssize_t fifo_io(struct fsdrv_file *file, void *buf, size_t count, bool writing,
-                       struct fsdrv_cancel *cancel)
+static ssize_t stream_io(struct fsdrv_file *file, void *buf, size_t count, bool writing,
+                         struct fsdrv_cancel *cancel)
 {
     size_t done = 0;
     int stash = writing || !count ? -1 : atomic_exchange(&file->fifo_stash, -1);
@@ -104,6 +106,21 @@ out:
     return ret;
 }
 
+static bool is_stream(struct fsdrv_file *file)
+{
+    return S_ISFIFO(file->type) || atomic_load_explicit(&file->stream, memory_order_acquire);
+}
+
+/* The file turned out to have no offsets: from now on a stream (stream_io). */
+static int become_stream(struct fsdrv_file *file)
+{
+    int flags = fcntl(file->fd, F_GETFL);
+    if (flags < 0 || fcntl(file->fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -errno;
+    atomic_store_explicit(&file->stream, true, memory_order_release);
+    return 0;
+}
+
 ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offset,
                     struct fsdrv_cancel *cancel)
 {
@@ -113,9 +130,13 @@ ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offs
         count = SSIZE_MAX;
     if (fsdrv_cancelled(cancel))
         return -EINTR;
-    if (S_ISFIFO(file->type))
-        return fifo_io(file, buf, count, false, cancel);
+    if (is_stream(file))
+        return stream_io(file, buf, count, false, cancel);
     ssize_t n = FSDRV_NOINTR(pread(file->fd, buf, count, offset));
+    if (n < 0 && errno == ESPIPE) {
+        int err = become_stream(file);
+        return err ? err : stream_io(file, buf, count, false, cancel);
+    }
     return n < 0 ? -errno : n;
 }
 
@@ -130,11 +151,15 @@ ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
         count = SSIZE_MAX;
     if (fsdrv_cancelled(cancel))
         return -EINTR;
-    if (S_ISFIFO(file->type))
-        return fifo_io(file, (void *)buf, count, true, cancel);
+    if (is_stream(file))
+        return stream_io(file, (void *)buf, count, true, cancel);
     if (count && S_ISREG(file->type) && fsdrv_quota_tracks_space(file->exp))
         return pwrite_counted(file, buf, count, offset);
     ssize_t n = FSDRV_NOINTR(pwrite(file->fd, buf, count, offset));
+    if (n < 0 && errno == ESPIPE) {
+        int err = become_stream(file);
+        return err ? err : stream_io(file, (void *)buf, count, true, cancel);
+    }
     return n < 0 ? -errno : n;
 }
 

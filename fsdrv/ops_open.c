@@ -27,6 +27,7 @@ static struct fsdrv_file *file_new(struct fsdrv_export *exp, int fd, int flags,
     file->is_root = is_root;
     g_mutex_init(&file->lock);
     atomic_init(&file->fifo_stash, -1);
+    atomic_init(&file->stream, false);
     /* Auto-delete must spare open files. */
     if (S_ISREG(st->st_mode)) {
         fsdrv_quota_file_opened(exp, st->st_dev, st->st_ino);

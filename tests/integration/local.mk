@@ -7,5 +7,7 @@ tests_integration_p9probe_SOURCES = tests/integration/p9probe.c
 tests_integration_p9probe_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_integration_p9probe_LDADD = $(P9SERVER_LIBS)
 
-TESTS += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh
-EXTRA_DIST += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh
+TESTS += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh \
+	tests/integration/test-workers.sh
+EXTRA_DIST += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh \
+	tests/integration/test-workers.sh

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "tests/unit/fsdrv-fixture.h"
@@ -332,6 +333,58 @@ static void test_cancel_open(struct fx *fx, gconstpointer v)
     fsdrv_node_unref(p);
 }
 
+/* ---- a file without offsets: a tracing pipe bound into the export ---------- */
+
+#define TRACING "/sys/kernel/tracing"
+
+/* Writes `text` into a tracefs file (no temporary file and rename there). */
+static void write_tracefs(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, text, strlen(text)), ==, (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* A read of a file whose pread says ESPIPE waits like a FIFO's (its flush
+ * ends it) and returns what is written: the lab's flush test serves dom0's
+ * trace_pipe so. */
+static void test_stream_file(struct fx *fx, gconstpointer v)
+{
+    if (geteuid() != 0 || (access(TRACING "/trace_pipe", R_OK) != 0 &&
+                           mount("tracefs", TRACING, "tracefs", 0, NULL) != 0)) {
+        g_test_skip("needs root and tracefs");
+        return;
+    }
+    int fd = openat(fx->rootfd, "stream", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    char *target = g_build_filename(fx->root, "stream", NULL);
+    g_assert_cmpint(mount(TRACING "/trace_pipe", target, NULL, MS_BIND, NULL), ==, 0);
+    g_ptr_array_add(fx->mounts, target);
+    write_tracefs(TRACING "/trace", "");
+
+    struct fsdrv_node *p = fx_walk(fx, "stream", NULL);
+    struct fsdrv_file *f;
+    g_assert_cmpint(fsdrv_open(fx->exp, p, O_RDONLY, NULL, &f), ==, 0);
+    struct fsdrv_cancel cancel;
+    fsdrv_cancel_init(&cancel);
+    struct blocked b = { .action = DO_READ, .file = f, .cancel = &cancel };
+    pthread_t th;
+    start(&th, &b);
+    cancel_while_waiting(th, &b);
+    fsdrv_cancel_destroy(&cancel);
+
+    struct blocked r = { .action = DO_READ, .file = f };
+    start(&th, &r);
+    assert_waits(&r, 100);
+    write_tracefs(TRACING "/trace_marker", "fsdrv-stream");
+    assert_ends(th, &r, 2000);
+    g_assert_cmpint(r.result, >, 0);
+    fsdrv_close(f);
+    fsdrv_node_unref(p);
+}
+
 /* ---- files used after their name is gone ---------------------------------- */
 
 static void test_unlinked_file(struct fx *fx, gconstpointer v)
@@ -388,4 +441,5 @@ void fsdrv_tests_blocking(void)
     fx_add("cancel/write", test_cancel_write);
     fx_add("cancel/open", test_cancel_open);
     fx_add("unlinked_file", test_unlinked_file);
+    fx_add_once("stream-file", test_stream_file);
 }
