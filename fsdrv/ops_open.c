@@ -182,7 +182,8 @@ int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     int fd = -1;
     err = fsdrv_at_child(exp, dir, name, &at);
     if (!err) {
-        fd = exp->model->create(exp, at.dirfd, name, flags, mode, cred);
+        fd = exp->model->create(exp, at.dirfd, name, flags, fsdrv_client_perm(exp, mode),
+                                cred);
         if (fd < 0)
             err = fd;
         else if (FSDRV_NOINTR(fstat(fd, &host)) < 0) {

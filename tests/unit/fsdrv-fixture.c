@@ -61,6 +61,17 @@ bool fx_exists(struct fx *fx, const char *rel)
     return fx_lstat(fx, rel, &st) == 0;
 }
 
+void fx_assert_owner(struct fx *fx, const char *rel, const struct fsdrv_cred *cred)
+{
+    struct stat host;
+    g_assert_cmpint(fx_lstat(fx, rel, &host), ==, 0);
+    if (!fx_is_root())
+        return;
+    bool guest = fx->cfg.model == FSDRV_MODEL_PASSTHROUGH;
+    g_assert_cmpuint(host.st_uid, ==, guest ? cred->uid : geteuid());
+    g_assert_cmpuint(host.st_gid, ==, guest ? cred->gid : getegid());
+}
+
 void fx_set_mtime(struct fx *fx, const char *rel, time_t sec)
 {
     struct timespec ts[2] = { { sec, 0 }, { sec, 0 } };

@@ -61,6 +61,11 @@ void fx_symlink(struct fx *fx, const char *target, const char *rel);
 /* lstat beneath the export: 0 or -errno. */
 int fx_lstat(struct fx *fx, const char *rel, struct stat *st);
 bool fx_exists(struct fx *fx, const char *rel);
+/*
+ * Asserts the host owner of what `cred` made or was given (as root only):
+ * the requester's under passthrough, the daemon's under none.
+ */
+void fx_assert_owner(struct fx *fx, const char *rel, const struct fsdrv_cred *cred);
 /* Sets a file's mtime (and atime) to `sec` seconds. */
 void fx_set_mtime(struct fx *fx, const char *rel, time_t sec);
 

@@ -27,6 +27,8 @@ struct h_options {
     uint64_t max_held;          /* 0: the session's default */
     bool readonly;
     enum fsdrv_model model;     /* default: none */
+    /* The export's opt-ins (struct fsdrv_config), default off. */
+    bool allow_acl, allow_setid, allow_devices;
 };
 
 /* A reply the transport got, copied and decoded (the session's buffer is not kept). */
