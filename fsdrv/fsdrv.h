@@ -119,6 +119,7 @@ struct fsdrv_usage {
     uint64_t open_files;
     uint64_t files;             /* only tracked when a file quota is set */
     uint64_t space;             /* only tracked when a space quota is set */
+    bool counting;              /* the count made when the export opened is not done yet */
 };
 void fsdrv_export_usage(struct fsdrv_export *exp, struct fsdrv_usage *out);
 
@@ -220,6 +221,12 @@ ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offs
 ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
                      off_t offset, struct fsdrv_cancel *cancel);
 int fsdrv_fsync(struct fsdrv_file *file, bool datasync);
+/*
+ * fallocate(2) of a regular file, within the space quota: `mode` 0,
+ * FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE (with or without KEEP_SIZE) or
+ * FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE; others -EOPNOTSUPP.
+ */
+int fsdrv_fallocate(struct fsdrv_file *file, int mode, off_t offset, off_t len);
 
 /*
  * POSIX record locks owned by the open file (F_OFD_SETLK / F_OFD_GETLK):

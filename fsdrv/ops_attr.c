@@ -42,18 +42,21 @@ int fsdrv_getattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
     return err;
 }
 
-/* ftruncate on `fd`, keeping the space quota's count of `before`'s inode. */
+/*
+ * ftruncate on `fd` (whose inode was `before`) within the space quota: the
+ * growth is reserved as if the filesystem had no holes, then the real
+ * allocation is counted.  An unlinked file counts as any other.
+ */
 static int truncate_counted(struct fsdrv_export *exp, int fd, const struct stat *before,
                             off_t size)
 {
-    if (FSDRV_NOINTR(ftruncate(fd, size)) < 0)
-        return -errno;
-    struct stat after;
-    /* An unlinked file no longer counts (its blocks left with its last name). */
-    if (fsdrv_quota_tracks_space(exp) && before->st_nlink > 0 &&
-        FSDRV_NOINTR(fstat(fd, &after)) == 0)
-        fsdrv_quota_space_changed(exp, ((int64_t)after.st_blocks - before->st_blocks) * 512);
-    return 0;
+    uint64_t reserved = fsdrv_quota_truncate_growth(before, size);
+    int err = fsdrv_quota_reserve_space(exp, reserved);
+    if (err)
+        return err;
+    err = FSDRV_NOINTR(ftruncate(fd, size)) < 0 ? -errno : 0;
+    fsdrv_quota_settle(exp, fd, before, reserved);
+    return err;
 }
 
 /* Reopens the inode behind `fd` for writing (its own access mode may not allow it). */

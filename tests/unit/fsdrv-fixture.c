@@ -72,6 +72,18 @@ void fx_assert_owner(struct fx *fx, const char *rel, const struct fsdrv_cred *cr
     g_assert_cmpuint(host.st_gid, ==, guest ? cred->gid : getegid());
 }
 
+void fx_wait_count(struct fx *fx)
+{
+    struct fsdrv_usage u;
+    for (int i = 0; i < 5000; i++) {
+        fsdrv_export_usage(fx->exp, &u);
+        if (!u.counting)
+            return;
+        g_usleep(1000);
+    }
+    g_error("the quota's count did not end");
+}
+
 void fx_set_mtime(struct fx *fx, const char *rel, time_t sec)
 {
     struct timespec ts[2] = { { sec, 0 }, { sec, 0 } };
@@ -202,6 +214,8 @@ static void open_export(struct fx *fx)
     fx->rootnode = fsdrv_root(fx->exp);
     /* Every kernel this runs on has openat2 (5.6+): both paths get tested. */
     g_assert_cmpint(fsdrv_export_uses_openat2(fx->exp), ==, !fx->cfg.no_openat2);
+    /* Usage is read at once by tests: the count first (its own tests do not wait). */
+    fx_wait_count(fx);
 }
 
 void fx_reopen(struct fx *fx)

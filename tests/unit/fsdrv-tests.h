@@ -8,5 +8,6 @@ void fsdrv_tests_escape(void);      /* fsdrv-test-escape.c: symlinks, races, dev
 void fsdrv_tests_blocking(void);    /* fsdrv-test-blocking.c: FIFOs, cancellation, unlinked files */
 void fsdrv_tests_limits(void);      /* fsdrv-test-limits.c: quotas, readonly, models, mounts */
 void fsdrv_tests_guest(void);       /* fsdrv-test-guest.c: what a guest may do to the export */
+void fsdrv_tests_quota(void);       /* fsdrv-test-quota.c: quotas a guest cannot get around */
 
 #endif

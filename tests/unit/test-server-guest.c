@@ -2,11 +2,12 @@
 /*
  * The issue's proofs of concept as a hostile guest sends them, 9P2000.L
  * through the server, each refusal checked on the export's disk
- * (docs/security.md "What a guest may do to the export"): under none, a
- * guest attached as root (n_uname 0) makes set-id programs, plants file
- * capabilities, trusted.* and ACL attributes, opens the export root to
- * everyone; under passthrough it makes a node of the host's disk.  Then
- * each opt-in.
+ * (docs/security.md "What a guest may do to the export", docs/design.md
+ * "Limits"): under none, a guest attached as root (n_uname 0) makes set-id
+ * programs, plants file capabilities, trusted.* and ACL attributes, opens
+ * the export root to everyone; under passthrough it makes a node of the
+ * host's disk; it writes and truncates past max-space through an unlinked
+ * file; it makes 5000 directories with max-files=2.  Then each opt-in.
  */
 #include "config.h"
 
@@ -241,6 +242,71 @@ static void test_device_node(void)
     h_free(h);
 }
 
+/* ---- quotas ---- */
+
+/* Twrites of 60 KiB from `offset` until an error or `total`: the bytes written. */
+static uint64_t twrite_until(struct harness *h, uint32_t fid, uint64_t total, int *err)
+{
+    static char chunk[60 * 1024];
+    uint64_t done = 0;
+    *err = 0;
+    while (done < total) {
+        long n = h_write(h, fid, done, chunk, (uint32_t)MIN(sizeof(chunk), total - done));
+        if (n <= 0) {
+            *err = n < 0 ? (int)-n : ENOSPC;
+            break;
+        }
+        done += (uint64_t)n;
+    }
+    return done;
+}
+
+static void test_unlinked_space(void)
+{
+    struct h_options opt = { .max_space = 1 << 20 };
+    struct harness *h = attach_as_root(&opt);
+    fid_at(h, 2, "");
+    union p9_arg c[5] = { { .d = 2 }, { .s = p9_str_of("hidden") }, { .d = P9_DOTL_RDWR },
+                          { .d = 0600 }, { .d = 0 } };
+    h_reply_free(h_ok(h, P9_TLCREATE, c));
+    union p9_arg u[3] = { { .d = ROOT }, { .s = p9_str_of("hidden") }, { .d = 0 } };
+    h_reply_free(h_ok(h, P9_TUNLINKAT, u));
+    int err;
+    uint64_t written = twrite_until(h, 2, 256u << 20, &err);
+    g_test_message("written through the unlinked file: %" G_GUINT64_FORMAT, written);
+    g_assert_cmpint(err, ==, EDQUOT);
+    g_assert_cmpuint(written, <=, 1u << 20);
+    g_assert_cmpint(tsetattr(h, 2, P9_ATTR_SIZE, 0, 0, 256u << 20), ==, EDQUOT);
+    /* Nothing else fits while it is held; after its clunk, it does. */
+    fid_at(h, 3, "");
+    c[0].d = 3;
+    c[1].s = p9_str_of("next");
+    h_reply_free(h_ok(h, P9_TLCREATE, c));
+    g_assert_cmpuint(twrite_until(h, 3, 256 << 10, &err), <, 64 << 10);
+    g_assert_cmpint(err, ==, EDQUOT);
+    g_assert_cmpint(h_clunk(h, 2), ==, 0);
+    g_assert_cmpuint(twrite_until(h, 3, 512 << 10, &err), ==, 512 << 10);
+    h_free(h);
+}
+
+static void test_directories_count(void)
+{
+    struct h_options opt = { .max_files = 2 };
+    struct harness *h = attach_as_root(&opt);
+    unsigned made = 0, refused = 0;
+    for (unsigned i = 0; i < 5000; i++) {
+        char name[16];
+        g_snprintf(name, sizeof(name), "d%u", i);
+        int err = tmkdir(h, ROOT, name, 0755);
+        made += err == 0;
+        refused += err == EDQUOT;
+    }
+    g_assert_cmpuint(made, ==, 2);
+    g_assert_cmpuint(refused, ==, 4998);
+    g_assert_false(h_exists(h, "d2"));
+    h_free(h);
+}
+
 int main(int argc, char **argv)
 {
     h_init(&argc, &argv);
@@ -248,5 +314,7 @@ int main(int argc, char **argv)
     g_test_add_func("/guest/none/xattr-planting", test_xattr_planting);
     g_test_add_func("/guest/none/export-root", test_export_root);
     g_test_add_func("/guest/passthrough/device-node", test_device_node);
+    g_test_add_func("/guest/quota/unlinked-space", test_unlinked_space);
+    g_test_add_func("/guest/quota/directories-count", test_directories_count);
     return g_test_run();
 }
