@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Security model names (see export_config.h). */
+/* Security model names and opt-ins (see export_config.h). */
 #include "config.h"
 
 #include "backend/export_config.h"
@@ -31,4 +31,11 @@ const char *export_model_name(enum fsdrv_model model)
             return models[i].name;
     }
     return "?";
+}
+
+char *export_optins_text(const struct fsdrv_config *cfg)
+{
+    return g_strconcat(cfg->allow_acl ? ", allow-acl" : "",
+                       cfg->allow_setid ? ", allow-setid" : "",
+                       cfg->allow_devices ? ", allow-devices" : "", NULL);
 }

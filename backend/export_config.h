@@ -11,4 +11,7 @@
 bool export_model_parse(const char *name, enum fsdrv_model *out);
 const char *export_model_name(enum fsdrv_model model);
 
+/* The opt-ins set in `cfg` as the keys name them, each after ", " ("" if none); g_free. */
+char *export_optins_text(const struct fsdrv_config *cfg);
+
 #endif

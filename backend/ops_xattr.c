@@ -90,9 +90,11 @@ int op_xattrcreate(struct p9_request *req)
     if ((err = req_fid(req, req->in.a[0].d, &fid)))
         return err;
     pthread_mutex_lock(&fid->lock);
-    if (fid->kind != FID_FILE || fid->file) {
+    if (fid->kind != FID_FILE || fid->file)
         err = -EBADF;
-    } else if ((err = p9_fid_charge(req->session, fid, size)) == 0) {
+    else    /* a name fsdrv would refuse at the clunk is refused now, holding nothing */
+        err = fsdrv_xattr_check(req_export(req), fid->node, name->s, true);
+    if (!err && (err = p9_fid_charge(req->session, fid, size)) == 0) {
         /* The fid itself becomes the attribute's writer; its buffer is charged
          * to the session's budget, so fids cannot pin dom0's memory. */
         fid->kind = FID_XATTR_WRITE;

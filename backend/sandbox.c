@@ -143,14 +143,23 @@ static int enter_landlock(char **why)
 
 /* ---- capabilities --------------------------------------------------------- */
 
-uint64_t sandbox_capabilities(enum fsdrv_model model)
+uint64_t sandbox_capabilities(const struct fsdrv_config *cfg)
 {
     /* Files the guest made keep the guest's modes: the worker reaches them as
      * root reaches anything (the guest's kernel checks permissions), and sets
-     * their modes and times whoever owns them. */
+     * their modes, times and ACLs whoever owns them. */
     uint64_t keep = 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH | 1ull << CAP_FOWNER;
-    if (model == FSDRV_MODEL_PASSTHROUGH)
+    if (cfg->model == FSDRV_MODEL_PASSTHROUGH)
         keep |= 1ull << CAP_CHOWN;      /* files carry the guest's owners */
+    /* The opt-ins of docs/security.md "What a guest may do to the export".
+     * Set-id bits need no CAP_SETUID or CAP_SETGID (nothing changes our
+     * ids), but the kernel drops S_ISGID from a chmod by whoever is not in
+     * the file's group, and both bits from a file we write or truncate,
+     * unless we have CAP_FSETID. */
+    if (cfg->allow_setid)
+        keep |= 1ull << CAP_FSETID;
+    if (cfg->allow_devices)
+        keep |= 1ull << CAP_MKNOD;
     return keep;
 }
 
@@ -276,7 +285,7 @@ int sandbox_enter(const struct sandbox_policy *p, char **why)
     CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
     if ((rc = enter_landlock(why)) < 0)
         return rc;
-    if ((rc = enter_capabilities(sandbox_capabilities(p->model), why)) < 0)
+    if ((rc = enter_capabilities(sandbox_capabilities(p->export_cfg), why)) < 0)
         return rc;
     return enter_seccomp(p->seccomp_log, why);
 }

@@ -8,9 +8,9 @@
  *    pid, net, ipc, uts) come with the process (worker_proc.c);
  *  - Landlock, where the kernel has it: file access only beneath the export
  *    and /proc;
- *  - no_new_privs; only the capabilities the security model needs (none for
- *    the mapped models, which also run as an unprivileged uid), the bounding
- *    set cleared, the securebits locked;
+ *  - no_new_privs; only the capabilities the security model and the
+ *    export's opt-ins need (none for the mapped models, which also run as an
+ *    unprivileged uid), the bounding set cleared, the securebits locked;
  *  - rlimits: open files sized from max-open-files, memory (RLIMIT_DATA), no
  *    core dumps unless asked for;
  *  - the Xen handles restricted to the guest's domain (before the rest);
@@ -34,7 +34,7 @@
 
 struct sandbox_policy {
     int export_fd;              /* the export: a detached mount tree (export_tree_of) */
-    enum fsdrv_model model;
+    const struct fsdrv_config *export_cfg;  /* its model and opt-ins: the capabilities */
     unsigned long nofile;       /* RLIMIT_NOFILE */
     int xen_domid;              /* >= 0: restrict the Xen handles to it */
     bool seccomp_log;           /* log forbidden calls instead of killing */
@@ -55,7 +55,11 @@ int sandbox_enter(const struct sandbox_policy *p, char **why);
  */
 int export_tree_of(const char *dir);
 
-/* The capabilities a worker keeps under `model` (a bit mask of 1 << CAP_*). */
-uint64_t sandbox_capabilities(enum fsdrv_model model);
+/*
+ * The capabilities a worker serving an export of `cfg` keeps (a bit mask of
+ * 1 << CAP_*): its model's, CAP_FSETID only with allow_setid, CAP_MKNOD
+ * only with allow_devices (docs/security.md "Per security model").
+ */
+uint64_t sandbox_capabilities(const struct fsdrv_config *cfg);
 
 #endif

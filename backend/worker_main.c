@@ -24,6 +24,9 @@ void worker_put_export_config(GVariantDict *d, const struct fsdrv_config *cfg)
     g_variant_dict_insert(d, "max-open-files", "t", (guint64)cfg->max_open_files);
     g_variant_dict_insert(d, "max-space", "t", (guint64)cfg->max_space);
     g_variant_dict_insert(d, "auto-delete", "b", (gboolean)cfg->auto_delete);
+    g_variant_dict_insert(d, "allow-acl", "b", (gboolean)cfg->allow_acl);
+    g_variant_dict_insert(d, "allow-setid", "b", (gboolean)cfg->allow_setid);
+    g_variant_dict_insert(d, "allow-devices", "b", (gboolean)cfg->allow_devices);
 }
 
 bool worker_export_config(struct link_msg *msg, struct fsdrv_config *cfg)
@@ -35,7 +38,10 @@ bool worker_export_config(struct link_msg *msg, struct fsdrv_config *cfg)
            link_get_u64(msg, "max-files", &cfg->max_files) &&
            link_get_u64(msg, "max-open-files", &cfg->max_open_files) &&
            link_get_u64(msg, "max-space", &cfg->max_space) &&
-           link_get_bool(msg, "auto-delete", &cfg->auto_delete);
+           link_get_bool(msg, "auto-delete", &cfg->auto_delete) &&
+           link_get_bool(msg, "allow-acl", &cfg->allow_acl) &&
+           link_get_bool(msg, "allow-setid", &cfg->allow_setid) &&
+           link_get_bool(msg, "allow-devices", &cfg->allow_devices);
 }
 
 int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_domid,
@@ -46,7 +52,7 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
     if (a->sandbox) {
         struct sandbox_policy policy = {
             .export_fd = export_fd,
-            .model = cfg->model,
+            .export_cfg = cfg,
             .nofile = cfg->max_open_files + SANDBOX_FD_OVERHEAD,
             .xen_domid = xen_domid,
             .memory_bytes = (uint64_t)a->memory_mib << 20,

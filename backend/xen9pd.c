@@ -35,6 +35,9 @@ static char *opt_listen;
 static char *opt_export;
 static char *opt_model;
 static gboolean opt_readonly;
+static gboolean opt_allow_acl;
+static gboolean opt_allow_setid;
+static gboolean opt_allow_devices;
 static gboolean opt_foreground;
 static gboolean opt_trace;
 static gboolean opt_verbose;
@@ -56,6 +59,12 @@ static const GOptionEntry entries[] = {
     { "security-model", 'm', 0, G_OPTION_ARG_STRING, &opt_model,
       "none (default) or passthrough (socket mode)", "MODEL" },
     { "readonly", 'r', 0, G_OPTION_ARG_NONE, &opt_readonly, "Refuse every change (socket mode)", NULL },
+    { "allow-acl", 0, 0, G_OPTION_ARG_NONE, &opt_allow_acl,
+      "Clients may set POSIX ACLs, not only user.* attributes (socket mode)", NULL },
+    { "allow-setid", 0, 0, G_OPTION_ARG_NONE, &opt_allow_setid,
+      "Set-user-ID and set-group-ID bits reach the host (socket mode)", NULL },
+    { "allow-devices", 0, 0, G_OPTION_ARG_NONE, &opt_allow_devices,
+      "Clients may make character and block device nodes (socket mode)", NULL },
     { "foreground", 'f', 0, G_OPTION_ARG_NONE, &opt_foreground,
       "Stay in the foreground and log to stderr", NULL },
     { "trace", 't', 0, G_OPTION_ARG_NONE, &opt_trace,
@@ -85,7 +94,9 @@ static int serve_socket(int stop_fd, const struct worker_options *workers)
 {
     /* Each connection's worker opens at most this many files, within the
      * open-file limit the administrator gave the daemon. */
-    struct fsdrv_config cfg = { .readonly = opt_readonly };
+    struct fsdrv_config cfg = { .readonly = opt_readonly, .allow_acl = opt_allow_acl,
+                                .allow_setid = opt_allow_setid,
+                                .allow_devices = opt_allow_devices };
     unsigned long room = fdlimit_hard() > 2 * SANDBOX_FD_OVERHEAD
                              ? fdlimit_hard() - SANDBOX_FD_OVERHEAD : SANDBOX_FD_OVERHEAD;
     if (opt_max_open_files < 0) {
@@ -116,9 +127,11 @@ static int serve_socket(int stop_fd, const struct worker_options *workers)
         g_error_free(error);
         return 1;
     }
-    g_message("serving %s on %s (security model %s%s%s)", opt_export, opt_listen,
-              opt_model ? opt_model : "none", opt_readonly ? ", read-only" : "",
+    char *optins = export_optins_text(&cfg);
+    g_message("serving %s on %s (security model %s%s%s%s)", opt_export, opt_listen,
+              opt_model ? opt_model : "none", opt_readonly ? ", read-only" : "", optins,
               workers->sandbox ? "" : ", workers NOT confined");
+    g_free(optins);
     if (daemon_ready(opt_foreground, opt_pid_file) < 0) {
         socket_server_free(srv);
         return 1;
@@ -199,9 +212,11 @@ int main(int argc, char **argv)
     if (opt_listen) {
         rc = serve_socket(stop_fd, &workers);
     } else {
-        if (opt_export || opt_model || opt_readonly) {
-            g_printerr("xen9pd: --export, --security-model and --readonly are for --listen;\n"
-                       "Xen devices take them from xenstore (path, security_model)\n");
+        if (opt_export || opt_model || opt_readonly || opt_allow_acl || opt_allow_setid ||
+            opt_allow_devices) {
+            g_printerr("xen9pd: --export, --security-model, --readonly and --allow-* are for "
+                       "--listen;\nXen devices take them from xenstore (path, security_model, "
+                       "allow-acl, allow-setid, allow-devices)\n");
             return 2;
         }
         struct xen_backend_options o = {

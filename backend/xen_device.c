@@ -153,8 +153,8 @@ static bool path_acceptable(const char *path)
     return ok;
 }
 
-/* Reads an optional quota key: absent = 0 = unlimited. */
-static bool read_quota(struct xen_device *d, const char *key, unsigned long max, uint64_t *out)
+/* Reads an optional numeric key (a quota, a 0/1 opt-in): absent = 0. */
+static bool read_number(struct xen_device *d, const char *key, unsigned long max, uint64_t *out)
 {
     char *path = be_key(d, key);
     char *raw = xstore_read(d->host->xs, path);
@@ -204,23 +204,32 @@ static bool configure(struct xen_device *d)
     g_free(key);
 
     memset(&d->cfg, 0, sizeof(d->cfg));
-    uint64_t space_mib = 0, auto_delete = 0;
+    uint64_t space_mib = 0, auto_delete = 0, allow_acl = 0, allow_setid = 0, allow_devices = 0;
     if (!d->path || !*d->path)
         why = g_strdup("no path configured (backend key \"path\")");
     else if (!path_acceptable(d->path))
         why = g_strdup_printf("path \"%s\" is not absolute or contains \"..\"", d->path);
     else if (model && !export_model_parse(model, &d->cfg.model))
         why = g_strdup_printf("unknown security_model \"%s\" (none, passthrough)", model);
-    else if (!read_quota(d, "max-files", UINT32_MAX, &d->cfg.max_files) ||
-             !read_quota(d, "max-open-files", UINT32_MAX, &d->cfg.max_open_files) ||
-             !read_quota(d, "max-space", UINT32_MAX, &space_mib) ||
-             !read_quota(d, "auto-delete", 1, &auto_delete))
+    else if (!read_number(d, "max-files", UINT32_MAX, &d->cfg.max_files) ||
+             !read_number(d, "max-open-files", UINT32_MAX, &d->cfg.max_open_files) ||
+             !read_number(d, "max-space", UINT32_MAX, &space_mib) ||
+             !read_number(d, "auto-delete", 1, &auto_delete))
         why = g_strdup("a quota key (max-files, max-open-files, max-space, auto-delete) "
                        "is not a number");
+    /* What the guest may do to the host (docs/security.md "What a guest may do
+     * to the export"): off unless the administrator wrote 1. */
+    else if (!read_number(d, "allow-acl", 1, &allow_acl) ||
+             !read_number(d, "allow-setid", 1, &allow_setid) ||
+             !read_number(d, "allow-devices", 1, &allow_devices))
+        why = g_strdup("allow-acl, allow-setid or allow-devices is not 0 or 1");
     g_free(model);
     if (!why) {
         d->cfg.max_space = space_mib << 20;
         d->cfg.auto_delete = auto_delete;
+        d->cfg.allow_acl = allow_acl;
+        d->cfg.allow_setid = allow_setid;
+        d->cfg.allow_devices = allow_devices;
         if (!d->cfg.max_open_files)
             d->cfg.max_open_files = DEFAULT_MAX_OPEN_FILES;
     }
@@ -250,8 +259,10 @@ static bool configure(struct xen_device *d)
         g_free(why);
         return false;
     }
-    g_message("device %s: tag \"%s\" serves %s (security model %s)", d->label,
-              d->tag_shown, d->path, export_model_name(d->cfg.model));
+    char *optins = export_optins_text(&d->cfg);
+    g_message("device %s: tag \"%s\" serves %s (security model %s%s)", d->label,
+              d->tag_shown, d->path, export_model_name(d->cfg.model), optins);
+    g_free(optins);
     return true;
 }
 

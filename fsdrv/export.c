@@ -49,12 +49,7 @@ int fsdrv_export_open(const char *dir, const struct fsdrv_config *cfg,
     atomic_init(&exp->open_files, 0);
     fsdrv_ids_init(&exp->ids, st.st_dev);
     fsdrv_resolve_init(exp);
-
-    int err = fsdrv_quota_init(exp);
-    if (err) {
-        fsdrv_export_close(exp);
-        return err;
-    }
+    fsdrv_quota_init(exp);
     *out = exp;
     return 0;
 }
@@ -83,5 +78,5 @@ bool fsdrv_export_uses_openat2(const struct fsdrv_export *exp)
 void fsdrv_export_usage(struct fsdrv_export *exp, struct fsdrv_usage *out)
 {
     out->open_files = atomic_load_explicit(&exp->open_files, memory_order_relaxed);
-    fsdrv_quota_usage(exp, &out->files, &out->space);
+    fsdrv_quota_usage(exp, &out->files, &out->space, &out->counting);
 }

@@ -16,8 +16,16 @@
  * pread/pwrite/fsync/lock; readdir on one file is serialised internally.
  *
  * Created objects get exactly the mode asked for (the client already
- * applied its own umask): the process umask does not reduce it.  A NULL
- * `cred` leaves a created object owned by the daemon.
+ * applied its own umask): the process umask does not reduce it, but the
+ * set-id bits are dropped unless the export allows them.  A NULL `cred`,
+ * and the none model whatever `cred` says, leave a created object owned by
+ * the daemon.
+ *
+ * What a guest may do to the host through its export is limited whatever
+ * the model (docs/security.md "What a guest may do to the export"): only
+ * user.* extended attributes (and POSIX ACLs with allow_acl), no set-id
+ * bits (without allow_setid), no device nodes (without allow_devices), and
+ * the export root's mode, owner and ACLs stay the administrator's.
  */
 #ifndef XEN9P_FSDRV_H
 #define XEN9P_FSDRV_H
@@ -38,7 +46,7 @@ struct fsdrv_node;
 struct fsdrv_file;
 
 enum fsdrv_model {
-    FSDRV_MODEL_NONE,           /* as passthrough, but ownership failures are ignored */
+    FSDRV_MODEL_NONE,           /* as passthrough, but owners stay the daemon's */
     FSDRV_MODEL_PASSTHROUGH,    /* files carry the client's uid/gid and mode */
 };
 
@@ -51,6 +59,10 @@ struct fsdrv_config {
     uint64_t max_open_files;    /* struct fsdrv_file open at once */
     uint64_t max_space;         /* bytes the export may occupy */
     bool auto_delete;           /* make room by deleting the oldest closed files */
+    /* Opt-ins, all off by default (docs/security.md "What a guest may do to the export"). */
+    bool allow_acl;             /* system.posix_acl_{access,default} besides user.* xattrs */
+    bool allow_setid;           /* S_ISUID and S_ISGID reach the host */
+    bool allow_devices;         /* character and block device nodes may be made */
 };
 
 /* The requester's identity, for ownership of what it creates. */
@@ -111,6 +123,7 @@ struct fsdrv_usage {
     uint64_t open_files;
     uint64_t files;             /* only tracked when a file quota is set */
     uint64_t space;             /* only tracked when a space quota is set */
+    bool counting;              /* the count made when the export opened is not done yet */
 };
 void fsdrv_export_usage(struct fsdrv_export *exp, struct fsdrv_usage *out);
 
@@ -180,7 +193,12 @@ struct fsdrv_setattr {
     off_t size;
     struct timespec atime, mtime;
 };
-/* Uses `file` (ftruncate, fchmod...) when not NULL: works after unlink. */
+/*
+ * Uses `file` (ftruncate, fchmod...) when not NULL: works after unlink.
+ * The root's mode and owner are the administrator's: a change of them is
+ * -EPERM (asking for what they already are succeeds).  Under the none
+ * model an owner change is ignored.
+ */
 int fsdrv_setattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
                   struct fsdrv_file *file, const struct fsdrv_setattr *sa);
 
@@ -207,6 +225,12 @@ ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offs
 ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
                      off_t offset, struct fsdrv_cancel *cancel);
 int fsdrv_fsync(struct fsdrv_file *file, bool datasync);
+/*
+ * fallocate(2) of a regular file, within the space quota: `mode` 0,
+ * FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE (with or without KEEP_SIZE) or
+ * FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE; others -EOPNOTSUPP.
+ */
+int fsdrv_fallocate(struct fsdrv_file *file, int mode, off_t offset, off_t len);
 
 /*
  * POSIX record locks owned by the open file (F_OFD_SETLK / F_OFD_GETLK):
@@ -241,7 +265,10 @@ int fsdrv_mkdir(struct fsdrv_export *exp, const struct fsdrv_node *dir,
 int fsdrv_symlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,
                   const char *name, const char *target,
                   const struct fsdrv_cred *cred, struct stat *st);
-/* `mode` carries the type (S_IFIFO, S_IFSOCK, S_IFREG, S_IFCHR, S_IFBLK). */
+/*
+ * `mode` carries the type (S_IFIFO, S_IFSOCK, S_IFREG, S_IFCHR, S_IFBLK);
+ * S_IFCHR and S_IFBLK only with allow_devices, else -EPERM.
+ */
 int fsdrv_mknod(struct fsdrv_export *exp, const struct fsdrv_node *dir,
                 const char *name, mode_t mode, dev_t rdev,
                 const struct fsdrv_cred *cred, struct stat *st);
@@ -263,6 +290,17 @@ int fsdrv_statfs(struct fsdrv_export *exp, const struct fsdrv_node *node,
                  struct statfs *st);
 
 /* ---- extended attributes (never following a symlink) ----------------- */
+
+/*
+ * Whether a client may read (`change` false) or set and remove an
+ * attribute: 0, -EOPNOTSUPP for a name outside user.* (and the POSIX ACLs
+ * with allow_acl), -EPERM for an ACL change on the root, -EACCES for a name
+ * the model keeps, -EINVAL for an empty one.  Every call below applies it;
+ * a server may ask first to refuse early.  Names a client may not read are
+ * left out of fsdrv_listxattr's list.
+ */
+int fsdrv_xattr_check(const struct fsdrv_export *exp, const struct fsdrv_node *node,
+                      const char *name, bool change);
 
 /* cap 0: returns the size only.  -ERANGE when cap is too small. */
 ssize_t fsdrv_getxattr(struct fsdrv_export *exp, const struct fsdrv_node *node,

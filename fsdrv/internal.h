@@ -65,6 +65,16 @@ static inline bool fsdrv_name_hidden(const struct fsdrv_export *exp, const char 
     return exp->model->name_hidden && exp->model->name_hidden(name);
 }
 
+/*
+ * The permission bits of a client's mode that reach the host: set-id bits
+ * only when the export allows them (docs/security.md "What a guest may do
+ * to the export"), so a guest cannot plant a setuid-root program.
+ */
+static inline mode_t fsdrv_client_perm(const struct fsdrv_export *exp, mode_t mode)
+{
+    return mode & (exp->cfg.allow_setid ? 07777 : 01777);
+}
+
 /* lstat of the object at `at`, in the client's view. */
 int fsdrv_stat_at(struct fsdrv_export *exp, const struct fsdrv_node *node,
                   const struct fsdrv_at *at, struct stat *st);

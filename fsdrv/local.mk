@@ -18,6 +18,8 @@ fsdrv_libfsdrv_a_SOURCES = \
 	fsdrv/model-none.c \
 	fsdrv/quota.h \
 	fsdrv/quota.c \
+	fsdrv/victims.h \
+	fsdrv/victims.c \
 	fsdrv/scan.h \
 	fsdrv/scan.c \
 	fsdrv/ops_attr.c \

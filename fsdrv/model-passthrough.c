@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The passthrough model: a created object gets the requester's uid/gid and
- * exactly the mode asked for; setattr changes the host inode; device nodes
- * may be created (the daemon runs as root).  The native calls here are
- * shared with the none model (model-none.c).
+ * the mode asked for (set-id bits and device nodes only as the export
+ * allows, checked by the ops); setattr changes the host inode.  The native
+ * calls here are shared with the none model (model-none.c).
  */
 #include "config.h"
 
@@ -41,13 +41,13 @@ static int chmod_at(int dirfd, const char *name, mode_t mode)
  * `fd` is an fd of the object or -1.
  */
 static int set_creds(int dirfd, const char *name, int fd, mode_t mode,
-                     const struct fsdrv_cred *cred, bool strict_owner, bool is_symlink)
+                     const struct fsdrv_cred *cred, bool is_symlink)
 {
     if (cred) {
         int r = fd >= 0 ? FSDRV_NOINTR(fchown(fd, cred->uid, cred->gid))
                         : FSDRV_NOINTR(fchownat(dirfd, name, cred->uid, cred->gid,
                                                 AT_SYMLINK_NOFOLLOW));
-        if (r < 0 && strict_owner)
+        if (r < 0)
             return -errno;
     }
     if (is_symlink)
@@ -58,12 +58,12 @@ static int set_creds(int dirfd, const char *name, int fd, mode_t mode,
 }
 
 int fsdrv_native_create(int dirfd, const char *name, int flags, mode_t mode,
-                        const struct fsdrv_cred *cred, bool strict_owner)
+                        const struct fsdrv_cred *cred)
 {
     int fd = FSDRV_NOINTR(openat(dirfd, name, flags, mode & 07777));
     if (fd < 0)
         return -errno;
-    int err = set_creds(dirfd, name, fd, mode, cred, strict_owner, false);
+    int err = set_creds(dirfd, name, fd, mode, cred, false);
     if (err) {
         close(fd);
         unlinkat(dirfd, name, 0);
@@ -73,46 +73,45 @@ int fsdrv_native_create(int dirfd, const char *name, int flags, mode_t mode,
 }
 
 int fsdrv_native_mkdir(int dirfd, const char *name, mode_t mode,
-                       const struct fsdrv_cred *cred, bool strict_owner)
+                       const struct fsdrv_cred *cred)
 {
     if (FSDRV_NOINTR(mkdirat(dirfd, name, mode & 07777)) < 0)
         return -errno;
-    int err = set_creds(dirfd, name, -1, mode, cred, strict_owner, false);
+    int err = set_creds(dirfd, name, -1, mode, cred, false);
     if (err)
         unlinkat(dirfd, name, AT_REMOVEDIR);
     return err;
 }
 
 int fsdrv_native_symlink(int dirfd, const char *name, const char *target,
-                         const struct fsdrv_cred *cred, bool strict_owner)
+                         const struct fsdrv_cred *cred)
 {
     if (FSDRV_NOINTR(symlinkat(target, dirfd, name)) < 0)
         return -errno;
-    int err = set_creds(dirfd, name, -1, 0, cred, strict_owner, true);
+    int err = set_creds(dirfd, name, -1, 0, cred, true);
     if (err)
         unlinkat(dirfd, name, 0);
     return err;
 }
 
 int fsdrv_native_mknod(int dirfd, const char *name, mode_t mode, dev_t rdev,
-                       const struct fsdrv_cred *cred, bool strict_owner)
+                       const struct fsdrv_cred *cred)
 {
     if (FSDRV_NOINTR(mknodat(dirfd, name, mode, rdev)) < 0)
         return -errno;
     /* chmod_at never opens the node itself for I/O: O_PATH only. */
-    int err = set_creds(dirfd, name, -1, mode, cred, strict_owner, false);
+    int err = set_creds(dirfd, name, -1, mode, cred, false);
     if (err)
         unlinkat(dirfd, name, 0);
     return err;
 }
 
-int fsdrv_native_chown(const struct fsdrv_obj *obj, uid_t uid, gid_t gid,
-                       bool strict_owner)
+int fsdrv_native_chown(const struct fsdrv_obj *obj, uid_t uid, gid_t gid)
 {
     int r = obj->fd >= 0 ? FSDRV_NOINTR(fchown(obj->fd, uid, gid))
                          : FSDRV_NOINTR(fchownat(obj->dirfd, obj->name, uid, gid,
                                                  AT_SYMLINK_NOFOLLOW));
-    return r < 0 && strict_owner ? -errno : 0;
+    return r < 0 ? -errno : 0;
 }
 
 int fsdrv_native_chmod(struct fsdrv_export *exp, const struct fsdrv_obj *obj,
@@ -151,31 +150,31 @@ ssize_t fsdrv_native_readlink(struct fsdrv_export *exp, int dirfd, const char *n
 static int passthrough_create(struct fsdrv_export *exp, int dirfd, const char *name,
                               int flags, mode_t mode, const struct fsdrv_cred *cred)
 {
-    return fsdrv_native_create(dirfd, name, flags, mode, cred, true);
+    return fsdrv_native_create(dirfd, name, flags, mode, cred);
 }
 
 static int passthrough_mkdir(struct fsdrv_export *exp, int dirfd, const char *name,
                              mode_t mode, const struct fsdrv_cred *cred)
 {
-    return fsdrv_native_mkdir(dirfd, name, mode, cred, true);
+    return fsdrv_native_mkdir(dirfd, name, mode, cred);
 }
 
 static int passthrough_symlink(struct fsdrv_export *exp, int dirfd, const char *name,
                                const char *target, const struct fsdrv_cred *cred)
 {
-    return fsdrv_native_symlink(dirfd, name, target, cred, true);
+    return fsdrv_native_symlink(dirfd, name, target, cred);
 }
 
 static int passthrough_mknod(struct fsdrv_export *exp, int dirfd, const char *name,
                              mode_t mode, dev_t rdev, const struct fsdrv_cred *cred)
 {
-    return fsdrv_native_mknod(dirfd, name, mode, rdev, cred, true);
+    return fsdrv_native_mknod(dirfd, name, mode, rdev, cred);
 }
 
 static int passthrough_chown(struct fsdrv_export *exp, const struct fsdrv_obj *obj,
                              uid_t uid, gid_t gid)
 {
-    return fsdrv_native_chown(obj, uid, gid, true);
+    return fsdrv_native_chown(obj, uid, gid);
 }
 
 const struct fsdrv_model_ops fsdrv_model_passthrough = {

@@ -83,20 +83,19 @@ const struct fsdrv_model_ops *fsdrv_model_lookup(enum fsdrv_model model);
 
 /*
  * The native calls (model-passthrough.c), shared by the models that keep
- * the client's credentials in the host inode.  `strict_owner`: a failure
- * to give the object the requester's uid/gid fails the call (and removes
- * what was created); else it is ignored.
+ * the client's view in the host inode.  With a `cred`, a failure to give
+ * the object the requester's uid/gid fails the call (and removes what was
+ * created); without, the object stays the daemon's.
  */
 int fsdrv_native_create(int dirfd, const char *name, int flags, mode_t mode,
-                        const struct fsdrv_cred *cred, bool strict_owner);
+                        const struct fsdrv_cred *cred);
 int fsdrv_native_mkdir(int dirfd, const char *name, mode_t mode,
-                       const struct fsdrv_cred *cred, bool strict_owner);
+                       const struct fsdrv_cred *cred);
 int fsdrv_native_symlink(int dirfd, const char *name, const char *target,
-                         const struct fsdrv_cred *cred, bool strict_owner);
+                         const struct fsdrv_cred *cred);
 int fsdrv_native_mknod(int dirfd, const char *name, mode_t mode, dev_t rdev,
-                       const struct fsdrv_cred *cred, bool strict_owner);
-int fsdrv_native_chown(const struct fsdrv_obj *obj, uid_t uid, gid_t gid,
-                       bool strict_owner);
+                       const struct fsdrv_cred *cred);
+int fsdrv_native_chown(const struct fsdrv_obj *obj, uid_t uid, gid_t gid);
 int fsdrv_native_chmod(struct fsdrv_export *exp, const struct fsdrv_obj *obj,
                        mode_t mode);
 int fsdrv_native_link(struct fsdrv_export *exp, int olddirfd, const char *oldname,

@@ -42,18 +42,21 @@ int fsdrv_getattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
     return err;
 }
 
-/* ftruncate on `fd`, keeping the space quota's count of `before`'s inode. */
+/*
+ * ftruncate on `fd` (whose inode was `before`) within the space quota: the
+ * growth is reserved as if the filesystem had no holes, then the real
+ * allocation is counted.  An unlinked file counts as any other.
+ */
 static int truncate_counted(struct fsdrv_export *exp, int fd, const struct stat *before,
                             off_t size)
 {
-    if (FSDRV_NOINTR(ftruncate(fd, size)) < 0)
-        return -errno;
-    struct stat after;
-    /* An unlinked file no longer counts (its blocks left with its last name). */
-    if (fsdrv_quota_tracks_space(exp) && before->st_nlink > 0 &&
-        FSDRV_NOINTR(fstat(fd, &after)) == 0)
-        fsdrv_quota_space_changed(exp, ((int64_t)after.st_blocks - before->st_blocks) * 512);
-    return 0;
+    uint64_t reserved = fsdrv_quota_truncate_growth(before, size);
+    int err = fsdrv_quota_reserve_space(exp, reserved);
+    if (err)
+        return err;
+    err = FSDRV_NOINTR(ftruncate(fd, size)) < 0 ? -errno : 0;
+    fsdrv_quota_settle(exp, fd, before, reserved);
+    return err;
 }
 
 /* Reopens the inode behind `fd` for writing (its own access mode may not allow it). */
@@ -143,6 +146,25 @@ static int touch_ctime(const struct fsdrv_obj *obj)
     return r < 0 ? -errno : 0;
 }
 
+/*
+ * The root's mode and owner are the administrator's (docs/security.md "What
+ * a guest may do to the export"): a guest that made it 01777 or its own
+ * would open the host's directory to others.  Asking for what they already
+ * are is no change.
+ */
+static int check_root_change(struct fsdrv_export *exp, const struct fsdrv_setattr *sa)
+{
+    struct stat st;
+    if (FSDRV_NOINTR(fstat(exp->root_fd, &st)) < 0)
+        return -errno;
+    if ((sa->valid & FSDRV_SET_MODE &&
+         fsdrv_client_perm(exp, sa->mode) != (st.st_mode & 07777)) ||
+        (sa->valid & FSDRV_SET_UID && sa->uid != (uid_t)-1 && sa->uid != st.st_uid) ||
+        (sa->valid & FSDRV_SET_GID && sa->gid != (gid_t)-1 && sa->gid != st.st_gid))
+        return -EPERM;
+    return 0;
+}
+
 int fsdrv_setattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
                   struct fsdrv_file *file, const struct fsdrv_setattr *sa)
 {
@@ -157,10 +179,14 @@ int fsdrv_setattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
         return -EROFS;
     if (v & FSDRV_SET_SIZE && sa->size < 0)
         return -EINVAL;
+    int err = 0;
+    if (v & (FSDRV_SET_MODE | FSDRV_SET_UID | FSDRV_SET_GID) &&
+        (fsdrv_node_is_root(node) || (file && file->is_root)) &&
+        (err = check_root_change(exp, sa)))
+        return err;
 
     struct fsdrv_at at = { .dirfd = -1 };
     struct fsdrv_obj obj = { .node = node, .fd = -1, .dirfd = -1 };
-    int err = 0;
     if (file)
         obj.fd = file->fd;
     else {
@@ -181,7 +207,7 @@ int fsdrv_setattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
         err = exp->model->chown(exp, &obj, v & FSDRV_SET_UID ? sa->uid : (uid_t)-1,
                                 v & FSDRV_SET_GID ? sa->gid : (gid_t)-1);
     if (!err && v & FSDRV_SET_MODE)
-        err = exp->model->chmod(exp, &obj, sa->mode & 07777);
+        err = exp->model->chmod(exp, &obj, fsdrv_client_perm(exp, sa->mode));
     if (!err && v & times)
         err = set_times(sa, &obj);
     if (!err && v == FSDRV_SET_CTIME)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Reads, writes, fsync and locks on open files: the hot path.  No
- * allocation and no lock shared between files; with a space quota a
+ * Reads, writes, fsync, fallocate and locks on open files: the hot path.
+ * No allocation and no lock shared between files; with a space quota a
  * write also takes its own file's lock and two fstat calls.
  */
 #include "config.h"
@@ -64,7 +64,8 @@ static size_t largest_fit(const struct stat *st, off_t offset, size_t count, uin
 
 /*
  * A write under a space quota: reserve the worst-case growth (shortening
- * the write to what fits), write, then settle with the real st_blocks.
+ * the write to what fits), write, then settle with the real st_blocks.  An
+ * unlinked file counts as any other: its space is ours until we close it.
  */
 static ssize_t pwrite_counted(struct fsdrv_file *file, const void *buf, size_t count,
                               off_t offset)
@@ -76,12 +77,6 @@ static ssize_t pwrite_counted(struct fsdrv_file *file, const void *buf, size_t c
     struct stat before;
     if (FSDRV_NOINTR(fstat(file->fd, &before)) < 0) {
         ret = -errno;
-        goto out;
-    }
-    if (before.st_nlink == 0) {
-        /* Unlinked: no longer beneath the root, no longer counted. */
-        ret = FSDRV_NOINTR(pwrite(file->fd, buf, count, offset));
-        ret = ret < 0 ? -errno : ret;
         goto out;
     }
     off_t at = file->flags & O_APPEND ? before.st_size : offset;
@@ -97,10 +92,7 @@ static ssize_t pwrite_counted(struct fsdrv_file *file, const void *buf, size_t c
     ret = FSDRV_NOINTR(pwrite(file->fd, buf, count, offset));
     if (ret < 0)
         ret = -errno;
-    struct stat after;
-    int64_t grown = FSDRV_NOINTR(fstat(file->fd, &after)) == 0
-        ? ((int64_t)after.st_blocks - before.st_blocks) * 512 : (int64_t)reserved;
-    fsdrv_quota_space_changed(exp, grown - (int64_t)reserved);
+    fsdrv_quota_settle(exp, file->fd, &before, reserved);
 out:
     g_mutex_unlock(&file->lock);
     return ret;
@@ -167,6 +159,37 @@ int fsdrv_fsync(struct fsdrv_file *file, bool datasync)
 {
     int r = datasync ? FSDRV_NOINTR(fdatasync(file->fd)) : FSDRV_NOINTR(fsync(file->fd));
     return r < 0 ? -errno : 0;
+}
+
+int fsdrv_fallocate(struct fsdrv_file *file, int mode, off_t offset, off_t len)
+{
+    struct fsdrv_export *exp = file->exp;
+    if (exp->cfg.readonly)
+        return -EROFS;
+    if (offset < 0 || len <= 0)
+        return -EINVAL;
+    if (!S_ISREG(file->type))
+        return S_ISDIR(file->type) ? -EISDIR : -ENODEV;
+    const int keep = FALLOC_FL_KEEP_SIZE;
+    if (mode != 0 && mode != keep && mode != FALLOC_FL_ZERO_RANGE &&
+        mode != (FALLOC_FL_ZERO_RANGE | keep) && mode != (FALLOC_FL_PUNCH_HOLE | keep))
+        return -EOPNOTSUPP;
+
+    /* As a write of the range: reserved first, settled with the real blocks. */
+    g_mutex_lock(&file->lock);
+    struct stat before;
+    int err = FSDRV_NOINTR(fstat(file->fd, &before)) < 0 ? -errno : 0;
+    uint64_t reserved = 0;
+    if (!err && !(mode & FALLOC_FL_PUNCH_HOLE))
+        reserved = fsdrv_quota_write_growth(&before, offset, (size_t)len);
+    if (!err)
+        err = fsdrv_quota_reserve_space(exp, reserved);
+    if (!err) {
+        err = FSDRV_NOINTR(fallocate(file->fd, mode, offset, len)) < 0 ? -errno : 0;
+        fsdrv_quota_settle(exp, file->fd, &before, reserved);
+    }
+    g_mutex_unlock(&file->lock);
+    return err;
 }
 
 int fsdrv_lock(struct fsdrv_file *file, int cmd, struct flock *fl)

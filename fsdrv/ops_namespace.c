@@ -91,27 +91,7 @@ static int stat_new(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     return err;
 }
 
-int fsdrv_mkdir(struct fsdrv_export *exp, const struct fsdrv_node *dir,
-                const char *name, mode_t mode, const struct fsdrv_cred *cred,
-                struct stat *st)
-{
-    if (exp->cfg.readonly)
-        return -EROFS;
-    int err = check_new_name(exp, name);
-    if (err)
-        return err;
-    struct fsdrv_at at;
-    err = fsdrv_at_child(exp, dir, name, &at);
-    if (err)
-        return err;
-    err = exp->model->mkdir(exp, at.dirfd, name, mode & 07777, cred);
-    if (!err)
-        err = stat_new(exp, dir, &at, st);
-    fsdrv_at_release(&at);
-    return err;
-}
-
-/* Creates one non-directory name through `make`, within the file quota. */
+/* Creates one name through `make`, within the file quota (every kind counts). */
 typedef int (*make_fn)(struct fsdrv_export *exp, const struct fsdrv_at *at,
                        const void *arg);
 
@@ -132,6 +112,7 @@ static int make_counted(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     if (!err) {
         err = make(exp, &at, arg);
         if (!err) {
+            fsdrv_quota_named(exp, dir, name, at.dirfd);
             int serr = stat_new(exp, dir, &at, st);
             fsdrv_at_release(&at);
             return serr;
@@ -140,6 +121,25 @@ static int make_counted(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     }
     fsdrv_quota_release_file(exp);
     return err;
+}
+
+struct mkdir_args {
+    mode_t mode;
+    const struct fsdrv_cred *cred;
+};
+
+static int make_dir(struct fsdrv_export *exp, const struct fsdrv_at *at, const void *arg)
+{
+    const struct mkdir_args *a = arg;
+    return exp->model->mkdir(exp, at->dirfd, at->name, a->mode, a->cred);
+}
+
+int fsdrv_mkdir(struct fsdrv_export *exp, const struct fsdrv_node *dir,
+                const char *name, mode_t mode, const struct fsdrv_cred *cred,
+                struct stat *st)
+{
+    struct mkdir_args a = { fsdrv_client_perm(exp, mode), cred };
+    return make_counted(exp, dir, name, make_dir, &a, st);
 }
 
 struct symlink_args {
@@ -191,7 +191,12 @@ int fsdrv_mknod(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK &&
         type != S_IFCHR && type != S_IFBLK)
         return -EINVAL;
-    struct mknod_args a = { type | (mode & 07777), rdev, cred };
+    /* A node of the host's disk or memory, for any host process that opens
+     * it: only where the administrator asked (docs/security.md "What a guest
+     * may do to the export").  fsdrv never opens one either way. */
+    if ((type == S_IFCHR || type == S_IFBLK) && !exp->cfg.allow_devices)
+        return -EPERM;
+    struct mknod_args a = { type | fsdrv_client_perm(exp, mode), rdev, cred };
     return make_counted(exp, dir, name, make_node, &a, st);
 }
 
@@ -257,31 +262,30 @@ int fsdrv_rename(struct fsdrv_export *exp, const struct fsdrv_node *olddir,
         fsdrv_at_release(&from);
         return err;
     }
-    /* A non-directory the rename replaces leaves the quota. */
-    struct stat src, dst;
-    bool replaces = false;
-    if (fsdrv_quota_tracking(exp) &&
-        FSDRV_NOINTR(fstatat(to.dirfd, newname, &dst, AT_SYMLINK_NOFOLLOW)) == 0 &&
-        FSDRV_NOINTR(fstatat(from.dirfd, oldname, &src, AT_SYMLINK_NOFOLLOW)) == 0)
-        replaces = !S_ISDIR(dst.st_mode) &&
-                   (src.st_dev != dst.st_dev || src.st_ino != dst.st_ino);
+    /* What the rename replaces leaves the quota, unless it is the same file. */
+    struct fsdrv_quota_victim old;
+    fsdrv_quota_before_remove(exp, to.dirfd, newname, &old);
+    struct stat src;
+    bool replaces = old.fd >= 0 &&
+        FSDRV_NOINTR(fstatat(from.dirfd, oldname, &src, AT_SYMLINK_NOFOLLOW)) == 0 &&
+        (src.st_dev != old.st.st_dev || src.st_ino != old.st.st_ino);
     err = exp->model->rename(exp, from.dirfd, oldname, to.dirfd, newname);
-    if (!err && replaces)
-        fsdrv_quota_removed(exp, &dst);
+    fsdrv_quota_after_remove(exp, &old, !err && replaces, newdir->path, newdir->len, newname);
+    if (!err)
+        fsdrv_quota_renamed(exp, olddir, oldname, newdir, newname, to.dirfd);
     fsdrv_at_release(&to);
     fsdrv_at_release(&from);
     return err;
 }
 
-/* unlinkat of `at`, keeping the quota. */
-static int unlink_at(struct fsdrv_export *exp, const struct fsdrv_at *at, int flags)
+/* unlinkat of `at` (in the directory `dir`, `dirlen` bytes), keeping the quota. */
+static int unlink_at(struct fsdrv_export *exp, const struct fsdrv_at *at, int flags,
+                     const char *dir, size_t dirlen)
 {
-    struct stat st;
-    bool counted = fsdrv_quota_tracking(exp) &&
-        FSDRV_NOINTR(fstatat(at->dirfd, at->name, &st, AT_SYMLINK_NOFOLLOW)) == 0;
+    struct fsdrv_quota_victim v;
+    fsdrv_quota_before_remove(exp, at->dirfd, at->name, &v);
     int err = exp->model->unlink(exp, at->dirfd, at->name, flags);
-    if (!err && counted)
-        fsdrv_quota_removed(exp, &st);
+    fsdrv_quota_after_remove(exp, &v, !err, dir, dirlen, at->name);
     return err;
 }
 
@@ -299,7 +303,7 @@ int fsdrv_unlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     err = fsdrv_at_child(exp, dir, name, &at);
     if (err)
         return err;
-    err = unlink_at(exp, &at, flags);
+    err = unlink_at(exp, &at, flags, dir->path, dir->len);
     fsdrv_at_release(&at);
     return err;
 }
@@ -318,7 +322,8 @@ int fsdrv_remove(struct fsdrv_export *exp, const struct fsdrv_node *node)
     if (FSDRV_NOINTR(fstatat(at.dirfd, at.name, &st, AT_SYMLINK_NOFOLLOW)) < 0)
         err = -errno;
     else
-        err = unlink_at(exp, &at, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+        err = unlink_at(exp, &at, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0, node->path,
+                        node->name_off ? node->name_off - 1 : 0);
     fsdrv_at_release(&at);
     return err;
 }

@@ -28,9 +28,9 @@ static struct fsdrv_file *file_new(struct fsdrv_export *exp, int fd, int flags,
     g_mutex_init(&file->lock);
     atomic_init(&file->fifo_stash, -1);
     atomic_init(&file->stream, false);
-    /* Auto-delete must spare open files. */
+    /* Auto-delete spares open files; an unlinked one keeps its space until closed. */
     if (S_ISREG(st->st_mode)) {
-        fsdrv_quota_file_opened(exp, st->st_dev, st->st_ino);
+        fsdrv_quota_file_opened(file);
         file->counted = true;
     }
     return file;
@@ -137,17 +137,17 @@ int fsdrv_open(struct fsdrv_export *exp, const struct fsdrv_node *node, int flag
     }
 
     int stash = -1;
+    bool truncates = flags & O_TRUNC && S_ISREG(st.st_mode);
+    if (truncates)
+        fsdrv_quota_wait_count(exp);
     fd = reopen(pfd, st.st_mode & S_IFMT, flags, cancel, &stash);
     close(pfd);
     if (fd < 0) {
         fsdrv_quota_close_slot(exp);
         return fd;
     }
-    if (flags & O_TRUNC && S_ISREG(st.st_mode) && fsdrv_quota_tracks_space(exp)) {
-        struct stat after;
-        if (FSDRV_NOINTR(fstat(fd, &after)) == 0)
-            fsdrv_quota_space_changed(exp, ((int64_t)after.st_blocks - st.st_blocks) * 512);
-    }
+    if (truncates)
+        fsdrv_quota_settle(exp, fd, &st, 0);
     *out = file_new(exp, fd, flags, &st, fsdrv_node_is_root(node));
     atomic_store(&(*out)->fifo_stash, stash);
     return 0;
@@ -183,7 +183,8 @@ int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     int fd = -1;
     err = fsdrv_at_child(exp, dir, name, &at);
     if (!err) {
-        fd = exp->model->create(exp, at.dirfd, name, flags, mode, cred);
+        fd = exp->model->create(exp, at.dirfd, name, flags, fsdrv_client_perm(exp, mode),
+                                cred);
         if (fd < 0)
             err = fd;
         else if (FSDRV_NOINTR(fstat(fd, &host)) < 0) {
@@ -192,6 +193,8 @@ int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
             unlinkat(at.dirfd, name, 0);
         }
     }
+    if (!err)
+        fsdrv_quota_named(exp, dir, name, at.dirfd);
     if (!err && st) {
         *st = host;
         if (exp->model->fixup_stat) {
@@ -224,7 +227,7 @@ void fsdrv_close(struct fsdrv_file *file)
     if (!file)
         return;
     if (file->counted)
-        fsdrv_quota_file_closed(file->exp, file->dev, file->ino);
+        fsdrv_quota_file_closed(file);
     close(file->fd);
     fsdrv_quota_close_slot(file->exp);
     g_mutex_clear(&file->lock);

@@ -45,7 +45,10 @@ static int scan_dir(struct fsdrv_export *exp, const char *rel, GQueue *todo,
             struct stat st;
             if (FSDRV_NOINTR(fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW)) < 0)
                 continue;       /* vanished meanwhile */
-            fn(rel, name, &st, opaque);
+            if (!fn(rel, name, &st, opaque)) {
+                close(fd);
+                return -ECANCELED;
+            }
             /* A bind mount may show a directory again beneath itself. */
             if (S_ISDIR(st.st_mode) && fsdrv_inode_set_add(dirs_seen, st.st_dev, st.st_ino))
                 g_queue_push_tail(todo, rel[0] ? g_strconcat(rel, "/", name, NULL)
@@ -66,7 +69,8 @@ int fsdrv_scan(struct fsdrv_export *exp, fsdrv_scan_fn fn, void *opaque)
     char *rel;
     while ((rel = g_queue_pop_head(&todo))) {
         /* A subdirectory may vanish meanwhile: skip it. */
-        scan_dir(exp, rel, &todo, dirs_seen, fn, opaque);
+        if (err != -ECANCELED && scan_dir(exp, rel, &todo, dirs_seen, fn, opaque) == -ECANCELED)
+            err = -ECANCELED;
         g_free(rel);
     }
     g_hash_table_destroy(dirs_seen);

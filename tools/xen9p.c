@@ -3,6 +3,7 @@
  * xen9p: administration of xen9pd's 9pfs devices.
  *   xen9p attach DOMID tag=T,path=P[,security_model=M][,max-files=N]
  *                [,max-open-files=N][,max-space=MiB][,auto-delete=0|1]
+ *                [,allow-acl=0|1][,allow-setid=0|1][,allow-devices=0|1]
  *   xen9p detach DOMID DEVID|TAG
  *   xen9p list
  *   xen9p rings
@@ -121,6 +122,8 @@ static int wait_state(struct xs_handle *xs, const char *path, const int *wanted,
 struct attach_spec {
     char *tag, *path, *model;
     char *max_files, *max_open_files, *max_space, *auto_delete;
+    /* docs/security.md "What a guest may do to the export" */
+    char *allow_acl, *allow_setid, *allow_devices;
 };
 
 static bool is_number(const char *s)
@@ -155,25 +158,29 @@ static int parse_spec(const char *text, struct attach_spec *spec)
         *eq = '\0';
         const char *key = *it, *value = eq + 1;
         char **slot = NULL;
-        bool numeric = false;
+        bool numeric = false, flag = false;
         if (strcmp(key, "tag") == 0) slot = &spec->tag;
         else if (strcmp(key, "path") == 0) slot = &spec->path;
         else if (strcmp(key, "security_model") == 0) slot = &spec->model;
         else if (strcmp(key, "max-files") == 0) { slot = &spec->max_files; numeric = true; }
         else if (strcmp(key, "max-open-files") == 0) { slot = &spec->max_open_files; numeric = true; }
         else if (strcmp(key, "max-space") == 0) { slot = &spec->max_space; numeric = true; }
-        else if (strcmp(key, "auto-delete") == 0) { slot = &spec->auto_delete; numeric = true; }
+        else if (strcmp(key, "auto-delete") == 0) { slot = &spec->auto_delete; flag = true; }
+        else if (strcmp(key, "allow-acl") == 0) { slot = &spec->allow_acl; flag = true; }
+        else if (strcmp(key, "allow-setid") == 0) { slot = &spec->allow_setid; flag = true; }
+        else if (strcmp(key, "allow-devices") == 0) { slot = &spec->allow_devices; flag = true; }
         else if (strcmp(key, "type") == 0 && strcmp(value, "xen_9pfsd") == 0) continue;
         if (!slot) {
             g_printerr("xen9p: unknown key \"%s\" (tag, path, security_model, max-files, "
-                       "max-open-files, max-space, auto-delete)\n", key);
+                       "max-open-files, max-space, auto-delete, allow-acl, allow-setid, "
+                       "allow-devices)\n", key);
             ok = false;
             rc = EXIT_USAGE;
         } else if (numeric && !is_number(value)) {
             g_printerr("xen9p: %s must be a number, not \"%s\"\n", key, value);
             ok = false;
-        } else if (numeric && slot == &spec->auto_delete && strcmp(value, "0") && strcmp(value, "1")) {
-            g_printerr("xen9p: auto-delete must be 0 or 1\n");
+        } else if (flag && strcmp(value, "0") && strcmp(value, "1")) {
+            g_printerr("xen9p: %s must be 0 or 1, not \"%s\"\n", key, value);
             ok = false;
         } else {
             g_free(*slot);
@@ -264,6 +271,9 @@ static bool write_device(struct xs_handle *xs, unsigned fe, unsigned devid,
                  xstore_write_child(xs, t, bedir, "max-open-files", spec->max_open_files ? spec->max_open_files : "0", be, fe) &&
                  xstore_write_child(xs, t, bedir, "max-space", spec->max_space ? spec->max_space : "0", be, fe) &&
                  xstore_write_child(xs, t, bedir, "auto-delete", spec->auto_delete ? spec->auto_delete : "0", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "allow-acl", spec->allow_acl ? spec->allow_acl : "0", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "allow-setid", spec->allow_setid ? spec->allow_setid : "0", be, fe) &&
+                 xstore_write_child(xs, t, bedir, "allow-devices", spec->allow_devices ? spec->allow_devices : "0", be, fe) &&
                  /* no toolstack will remove these nodes: xen9pd does when the domain dies */
                  xstore_write_child(xs, t, bedir, "xen9p-attached", "1", be, fe);
         if (!w) {
@@ -312,7 +322,8 @@ static int cmd_attach(int argc, char **argv)
     struct attach_spec spec = { 0 };
     if (argc != 3 || !parse_domid(argv[1], &fe)) {
         g_printerr("usage: xen9p attach DOMID tag=T,path=P[,security_model=M][,max-files=N]"
-                   "[,max-open-files=N][,max-space=MiB][,auto-delete=0|1]\n");
+                   "[,max-open-files=N][,max-space=MiB][,auto-delete=0|1]"
+                   "[,allow-acl=0|1][,allow-setid=0|1][,allow-devices=0|1]\n");
         return EXIT_USAGE;
     }
     int bad = parse_spec(argv[2], &spec);
@@ -584,6 +595,7 @@ int main(int argc, char **argv)
         "Administration of xen9pd's 9pfs devices.\n\n"
         "  attach DOMID tag=T,path=P[,security_model=none|passthrough][,max-files=N]\n"
         "         [,max-open-files=N][,max-space=MiB][,auto-delete=0|1]\n"
+        "         [,allow-acl=0|1][,allow-setid=0|1][,allow-devices=0|1]\n"
         "                           hot-attach a share to a running guest; prints its id\n"
         "  detach DOMID DEVID|TAG   remove a device\n"
         "  list                     every device xen9pd serves\n"

@@ -2,7 +2,10 @@
 /*
  * libFuzzer target: arbitrary bytes as a stream of 9P requests into a
  * session (the in-process transport of tests/unit/server-harness.h) over a
- * fresh, empty export.  Messages go in one at a time; each one's replies
+ * fresh, empty export.  The first byte chooses the export (export_of):
+ * model, opt-ins, quotas, so the xattr rules and the quota paths are
+ * fuzzed too (docs/security.md "What a guest may do to the export",
+ * docs/design.md "Limits").  Messages go in one at a time; each one's replies
  * are awaited (briefly: a request may block, e.g. on a FIFO the input made)
  * and delivered before the next, which keeps runs close to deterministic.
  * Checked besides the sanitizers: every reply is a well-formed message of
@@ -106,6 +109,26 @@ static void drain(struct harness *h, unsigned ms, unsigned *dialect)
     }
 }
 
+/*
+ * The export of an input, a bit each: passthrough, allow-acl, allow-setid,
+ * quotas (8 names, 8 KiB: within reach of a short input), auto-delete.
+ * Not allow-devices: the fuzzer would make nodes of the host's devices in
+ * /tmp (fsdrv never opens them, but other host processes could).
+ */
+static struct h_options export_of(uint8_t bits)
+{
+    struct h_options opt = { .max_msize = 8192, .max_workers = 4, .max_requests = 32 };
+    opt.model = bits & 1 ? FSDRV_MODEL_PASSTHROUGH : FSDRV_MODEL_NONE;
+    opt.allow_acl = bits & 2;
+    opt.allow_setid = bits & 4;
+    if (bits & 8) {
+        opt.max_files = 8;
+        opt.max_space = 8 << 10;
+    }
+    opt.auto_delete = bits & 16;
+    return opt;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -120,7 +143,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct h_options opt = { .max_msize = 8192, .max_workers = 4, .max_requests = 32 };
+    if (size == 0)
+        return 0;
+    struct h_options opt = export_of(data[0]);
+    data++;
+    size--;
     struct harness *h = h_new(&opt);
     memset(tag_dialects, 0, sizeof(tag_dialects));
     unsigned dialect = P9_DIALECT_NONE;

@@ -5,7 +5,10 @@
  * DECODE_DIR: every request and reply body of the message table in every
  * dialect it exists in, and whole replies (fuzz-decode).
  * SESSION_DIR: request streams that exercise each dialect from Tversion on
- * (fuzz-session: the export starts empty, so they create what they use).
+ * (fuzz-session: the export starts empty, so they create what they use),
+ * after the byte that chooses the export (fuzz-session.c export_of), and
+ * streams of what a hostile guest tries: foreign xattrs, the root's mode
+ * and ACL, set-id bits, writes past the quota through an unlinked file.
  */
 #include "config.h"
 
@@ -107,6 +110,11 @@ struct stream {
     uint16_t tag;
 };
 
+/* The export byte (fuzz-session.c export_of): passthrough, allow-acl,
+ * allow-setid, quotas, auto-delete. */
+enum { EXPORT_PASSTHROUGH = 1, EXPORT_ACL = 2, EXPORT_SETID = 4, EXPORT_QUOTA = 8,
+       EXPORT_AUTO_DELETE = 16 };
+
 static void add(struct stream *s, uint8_t id, const union p9_arg *a)
 {
     uint8_t buf[1024];
@@ -119,9 +127,10 @@ static void add(struct stream *s, uint8_t id, const union p9_arg *a)
     g_byte_array_append(s->bytes, buf, n);
 }
 
-static void start(struct stream *s, const char *version, unsigned dialect)
+static void start(struct stream *s, uint8_t export, const char *version, unsigned dialect)
 {
     s->bytes = g_byte_array_new();
+    g_byte_array_append(s->bytes, &export, 1);
     s->dialect = dialect;
     s->tag = 1;
     union p9_arg v[2] = { { .d = 8192 }, { .s = p9_str_of(version) } };
@@ -146,13 +155,109 @@ static void finish(struct stream *s, const char *dir, const char *name)
     g_byte_array_free(s->bytes, TRUE);
 }
 
+/* Txattrcreate of `name` on `fid` with `len` bytes of `value`, its Twrite and Tclunk. */
+static void set_xattr(struct stream *s, uint32_t fid, const char *name, const void *value,
+                      uint32_t len)
+{
+    union p9_arg xc[4] = { { .d = fid }, { .s = p9_str_of(name) }, { .q = len }, { .d = 0 } };
+    add(s, P9_TXATTRCREATE, xc);
+    union p9_arg xw[3] = { { .d = fid }, { .q = 0 } };
+    xw[2].D = (struct p9_data){ .count = len, .ptr = value };
+    add(s, P9_TWRITE, xw);
+    union p9_arg cl[1] = { { .d = fid } };
+    add(s, P9_TCLUNK, cl);
+}
+
+/* What the hostile guest sent, under each export. */
+static void hostile_seeds(const char *dir)
+{
+    static const uint8_t acl[] = { 2, 0, 0, 0, 1, 0, 7, 0, 0xff, 0xff, 0xff, 0xff,
+                                   4, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
+                                   32, 0, 7, 0, 0xff, 0xff, 0xff, 0xff };
+    static const uint8_t caps[20] = { 1, 0, 0, 2, 0x80 };
+    static const uint8_t data[64] = { 'x' };
+    static const struct { const char *name; uint8_t export; } variants[] = {
+        { "hostile-none", 0 },
+        { "hostile-passthrough", EXPORT_PASSTHROUGH },
+        { "hostile-opt-ins", EXPORT_ACL | EXPORT_SETID },
+        { "hostile-quota", EXPORT_QUOTA },
+        { "hostile-auto-delete", EXPORT_QUOTA | EXPORT_AUTO_DELETE | EXPORT_PASSTHROUGH },
+    };
+    for (size_t v = 0; v < G_N_ELEMENTS(variants); v++) {
+        struct stream s;
+        start(&s, variants[v].export, "9P2000.L", P9_2000_L);
+        /* A set-id program, its capability, a trusted.* and an ACL attribute. */
+        walk(&s, 0, 1, "");
+        union p9_arg lc[5] = { { .d = 1 }, { .s = p9_str_of("suid") }, { .d = P9_DOTL_RDWR },
+                               { .d = 04755 }, { .d = 0 } };
+        add(&s, P9_TLCREATE, lc);
+        union p9_arg sa[10] = { { .d = 1 }, { .d = P9_ATTR_MODE }, { .d = 06755 } };
+        add(&s, P9_TSETATTR, sa);
+        walk(&s, 0, 2, "suid");
+        set_xattr(&s, 2, "security.capability", caps, sizeof(caps));
+        walk(&s, 0, 2, "suid");
+        set_xattr(&s, 2, "trusted.overlay.opaque", "y", 1);
+        walk(&s, 0, 2, "suid");
+        set_xattr(&s, 2, "system.posix_acl_access", acl, sizeof(acl));
+        walk(&s, 0, 2, "suid");
+        set_xattr(&s, 2, "user.k", "v", 1);
+        union p9_arg xw[3] = { { .d = 0 }, { .d = 3 }, { .s = p9_str_of("security.capability") } };
+        add(&s, P9_TXATTRWALK, xw);
+        xw[1].d = 4;
+        xw[2].s = p9_str_of("");
+        add(&s, P9_TXATTRWALK, xw);
+        /* The root: world-writable, an ACL, another owner. */
+        union p9_arg rs[10] = { { .d = 0 }, { .d = P9_ATTR_MODE }, { .d = 01777 } };
+        add(&s, P9_TSETATTR, rs);
+        rs[1].d = P9_ATTR_UID | P9_ATTR_GID;
+        rs[3].d = 1000;
+        add(&s, P9_TSETATTR, rs);
+        walk(&s, 0, 5, "");
+        set_xattr(&s, 5, "system.posix_acl_default", acl, sizeof(acl));
+        /* A device node of a disk, a FIFO, directories. */
+        union p9_arg mk[6] = { { .d = 0 }, { .s = p9_str_of("disk") }, { .d = 060600 },
+                               { .d = 8 }, { .d = 0 }, { .d = 0 } };
+        add(&s, P9_TMKNOD, mk);
+        mk[1].s = p9_str_of("fifo");
+        mk[2].d = 010600;
+        add(&s, P9_TMKNOD, mk);
+        for (int i = 0; i < 3; i++) {
+            char name[8];
+            g_snprintf(name, sizeof(name), "d%d", i);
+            union p9_arg md[4] = { { .d = 0 }, { .s = p9_str_of(name) }, { .d = 02755 },
+                                   { .d = 0 } };
+            add(&s, P9_TMKDIR, md);
+        }
+        /* Writes and a truncation through a file whose name is gone. */
+        walk(&s, 0, 6, "");
+        lc[0].d = 6;
+        lc[1].s = p9_str_of("hidden");
+        lc[3].d = 0600;
+        add(&s, P9_TLCREATE, lc);
+        union p9_arg ul[3] = { { .d = 0 }, { .s = p9_str_of("hidden") }, { .d = 0 } };
+        add(&s, P9_TUNLINKAT, ul);
+        /* A block each (sparse), so a few reach the fuzzer's 8 KiB quota. */
+        for (uint64_t off = 0; off < 4 * 4096; off += 4096) {
+            union p9_arg w[3] = { { .d = 6 }, { .q = off } };
+            w[2].D = (struct p9_data){ .count = sizeof(data), .ptr = data };
+            add(&s, P9_TWRITE, w);
+        }
+        union p9_arg tr[10] = { { .d = 6 }, { .d = P9_ATTR_SIZE } };
+        tr[5].q = 256u << 20;
+        add(&s, P9_TSETATTR, tr);
+        union p9_arg cl[1] = { { .d = 6 } };
+        add(&s, P9_TCLUNK, cl);
+        finish(&s, dir, variants[v].name);
+    }
+}
+
 static void session_seeds(const char *dir)
 {
     struct stream s;
     static const uint8_t data[] = "hello, fuzzer";
 
     /* 9P2000.L: files, directories, links, xattrs, locks, flush. */
-    start(&s, "9P2000.L", P9_2000_L);
+    start(&s, 0, "9P2000.L", P9_2000_L);
     walk(&s, 0, 1, "");
     union p9_arg lc[5] = { { .d = 1 }, { .s = p9_str_of("f") }, { .d = P9_DOTL_RDWR },
                            { .d = 0644 }, { .d = 0 } };
@@ -200,7 +305,7 @@ static void session_seeds(const char *dir)
     finish(&s, dir, "dotl");
 
     /* 9P2000.u: create of each kind, stat, wstat, directory reads. */
-    start(&s, "9P2000.u", P9_2000_U);
+    start(&s, 0, "9P2000.u", P9_2000_U);
     walk(&s, 0, 1, "");
     union p9_arg c[5] = { { .d = 1 }, { .s = p9_str_of("f") }, { .d = 0644 }, { .b = P9_ORDWR },
                           { .s = p9_str_of("") } };
@@ -234,13 +339,15 @@ static void session_seeds(const char *dir)
     finish(&s, dir, "dotu");
 
     /* Plain 9P2000. */
-    start(&s, "9P2000", P9_2000);
+    start(&s, 0, "9P2000", P9_2000);
     walk(&s, 0, 1, "");
     add(&s, P9_TCREATE, c);
     add(&s, P9_TWRITE, w);
     add(&s, P9_TSTAT, st);
     add(&s, P9_TCLUNK, st);
     finish(&s, dir, "9p2000");
+
+    hostile_seeds(dir);
 }
 
 int main(int argc, char **argv)

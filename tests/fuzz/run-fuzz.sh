@@ -47,7 +47,7 @@ sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 flags="-O1 -g -fno-omit-frame-pointer $sanitize -fsanitize=fuzzer-no-link"
 targets="tests/fuzz/fuzz-decode tests/fuzz/fuzz-session tests/fuzz/make-seeds
          tests/unit/test-codec tests/unit/test-server tests/unit/test-server-dotl
-         tests/unit/test-server-dotu tests/unit/test-server-flush"
+         tests/unit/test-server-dotu tests/unit/test-server-flush tests/unit/test-server-guest"
 buildlog=$build/build.log
 (
     cd "$build" &&
@@ -72,7 +72,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export G_SLICE=always-malloc
 
 # ---- the unit tests, under ASan and UBSan -------------------------------------
-for t in test-codec test-server test-server-dotl test-server-dotu test-server-flush; do
+for t in test-codec test-server test-server-dotl test-server-dotu test-server-flush \
+         test-server-guest; do
     log=$build/$t.log
     if "$build/tests/unit/$t" >"$log" 2>&1; then
         ok "$t under ASan and UBSan"

@@ -61,6 +61,29 @@ bool fx_exists(struct fx *fx, const char *rel)
     return fx_lstat(fx, rel, &st) == 0;
 }
 
+void fx_assert_owner(struct fx *fx, const char *rel, const struct fsdrv_cred *cred)
+{
+    struct stat host;
+    g_assert_cmpint(fx_lstat(fx, rel, &host), ==, 0);
+    if (!fx_is_root())
+        return;
+    bool guest = fx->cfg.model == FSDRV_MODEL_PASSTHROUGH;
+    g_assert_cmpuint(host.st_uid, ==, guest ? cred->uid : geteuid());
+    g_assert_cmpuint(host.st_gid, ==, guest ? cred->gid : getegid());
+}
+
+void fx_wait_count(struct fx *fx)
+{
+    struct fsdrv_usage u;
+    for (int i = 0; i < 5000; i++) {
+        fsdrv_export_usage(fx->exp, &u);
+        if (!u.counting)
+            return;
+        g_usleep(1000);
+    }
+    g_error("the quota's count did not end");
+}
+
 void fx_set_mtime(struct fx *fx, const char *rel, time_t sec)
 {
     struct timespec ts[2] = { { sec, 0 }, { sec, 0 } };
@@ -191,6 +214,8 @@ static void open_export(struct fx *fx)
     fx->rootnode = fsdrv_root(fx->exp);
     /* Every kernel this runs on has openat2 (5.6+): both paths get tested. */
     g_assert_cmpint(fsdrv_export_uses_openat2(fx->exp), ==, !fx->cfg.no_openat2);
+    /* Usage is read at once by tests: the count first (its own tests do not wait). */
+    fx_wait_count(fx);
 }
 
 void fx_reopen(struct fx *fx)

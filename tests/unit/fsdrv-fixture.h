@@ -50,7 +50,8 @@ void fx_add(const char *name, fx_test_fn fn);
 /* Registers `fn` once, as /fsdrv/<name> with the passthrough/openat2 variant. */
 void fx_add_once(const char *name, fx_test_fn fn);
 
-/* Closes the export and opens it again with fx->cfg (after a test changed it). */
+/* Closes the export and opens it again with fx->cfg (after a test changed it),
+ * and waits for the quota's count. */
 void fx_reopen(struct fx *fx);
 
 bool fx_is_root(void);
@@ -61,6 +62,13 @@ void fx_symlink(struct fx *fx, const char *target, const char *rel);
 /* lstat beneath the export: 0 or -errno. */
 int fx_lstat(struct fx *fx, const char *rel, struct stat *st);
 bool fx_exists(struct fx *fx, const char *rel);
+/*
+ * Asserts the host owner of what `cred` made or was given (as root only):
+ * the requester's under passthrough, the daemon's under none.
+ */
+void fx_assert_owner(struct fx *fx, const char *rel, const struct fsdrv_cred *cred);
+/* Waits until the quota's first count is done (fsdrv_export_usage). */
+void fx_wait_count(struct fx *fx);
 /* Sets a file's mtime (and atime) to `sec` seconds. */
 void fx_set_mtime(struct fx *fx, const char *rel, time_t sec);
 

@@ -7,5 +7,7 @@ void fsdrv_tests_basic(void);       /* fsdrv-test-basic.c: every operation */
 void fsdrv_tests_escape(void);      /* fsdrv-test-escape.c: symlinks, races, devices */
 void fsdrv_tests_blocking(void);    /* fsdrv-test-blocking.c: FIFOs, cancellation, unlinked files */
 void fsdrv_tests_limits(void);      /* fsdrv-test-limits.c: quotas, readonly, models, mounts */
+void fsdrv_tests_guest(void);       /* fsdrv-test-guest.c: what a guest may do to the export */
+void fsdrv_tests_quota(void);       /* fsdrv-test-quota.c: quotas a guest cannot get around */
 
 #endif

@@ -22,7 +22,9 @@ tests_unit_test_fsdrv_SOURCES = \
 	tests/unit/fsdrv-test-basic.c \
 	tests/unit/fsdrv-test-escape.c \
 	tests/unit/fsdrv-test-blocking.c \
-	tests/unit/fsdrv-test-limits.c
+	tests/unit/fsdrv-test-limits.c \
+	tests/unit/fsdrv-test-guest.c \
+	tests/unit/fsdrv-test-quota.c
 tests_unit_test_fsdrv_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_unit_test_fsdrv_LDADD = fsdrv/libfsdrv.a $(GLIB_LIBS)
 # --- end fsdrv/ tests --------------------------------------------------------
@@ -55,6 +57,11 @@ TESTS += tests/unit/test-server-limits
 tests_unit_test_server_limits_SOURCES = tests/unit/test-server-limits.c $(SERVER_HARNESS_SOURCES)
 tests_unit_test_server_limits_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_unit_test_server_limits_LDADD = $(P9SERVER_LIBS)
+check_PROGRAMS += tests/unit/test-server-guest
+TESTS += tests/unit/test-server-guest
+tests_unit_test_server_guest_SOURCES = tests/unit/test-server-guest.c $(SERVER_HARNESS_SOURCES)
+tests_unit_test_server_guest_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tests_unit_test_server_guest_LDADD = $(P9SERVER_LIBS)
 check_PROGRAMS += tests/unit/test-server-flush
 TESTS += tests/unit/test-server-flush
 tests_unit_test_server_flush_SOURCES = tests/unit/test-server-flush.c $(SERVER_HARNESS_SOURCES)

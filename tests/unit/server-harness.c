@@ -60,7 +60,12 @@ struct harness *h_new(const struct h_options *opt)
     g_assert_cmpint(mkdir(h->root, 0755), ==, 0);
     h->rootfd = open(h->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     g_assert_cmpint(h->rootfd, >=, 0);
-    struct fsdrv_config cfg = { .model = opt->model, .readonly = opt->readonly };
+    struct fsdrv_config cfg = {
+        .model = opt->model, .readonly = opt->readonly, .allow_acl = opt->allow_acl,
+        .allow_setid = opt->allow_setid, .allow_devices = opt->allow_devices,
+        .max_files = opt->max_files, .max_space = opt->max_space,
+        .auto_delete = opt->auto_delete,
+    };
     g_assert_cmpint(fsdrv_export_open(h->root, &cfg, &h->exp), ==, 0);
     g_mutex_init(&h->lock);
     g_cond_init(&h->cond);

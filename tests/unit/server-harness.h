@@ -28,6 +28,10 @@ struct h_options {
     uint64_t max_held;          /* 0: the session's default */
     bool readonly;
     enum fsdrv_model model;     /* default: none */
+    /* The export's opt-ins and quotas (struct fsdrv_config), default off. */
+    bool allow_acl, allow_setid, allow_devices;
+    uint64_t max_files, max_space;
+    bool auto_delete;
 };
 
 /* A reply the transport got, copied and decoded (the session's buffer is not kept). */

@@ -26,5 +26,7 @@ int main(int argc, char **argv)
     fsdrv_tests_escape();
     fsdrv_tests_blocking();
     fsdrv_tests_limits();
+    fsdrv_tests_guest();
+    fsdrv_tests_quota();
     return g_test_run();
 }

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,13 +42,15 @@ typedef int (*try_fn)(void);
 
 static char *export_dir;
 static bool seccomp_log;
+/* The export a confined try serves: its model and opt-ins set its capabilities. */
+static struct fsdrv_config export_cfg = { .model = FSDRV_MODEL_NONE };
 
 /* Confined as a worker, then `fn`: its answer, as the exit status. */
 static void run_confined(try_fn fn)
 {
     struct sandbox_policy p = {
         .export_fd = export_tree_of(export_dir),
-        .model = FSDRV_MODEL_NONE,
+        .export_cfg = &export_cfg,
         .nofile = 64,
         .xen_domid = -1,
         .seccomp_log = seccomp_log,
@@ -233,6 +236,33 @@ static int work_on_export(void)
     return RESULT(ok);
 }
 
+/* ---- what only an export's opt-ins allow ---- */
+/* (docs/security.md "What a guest may do to the export") */
+
+/* A node of /dev/null's numbers: CAP_MKNOD, allow-devices only. */
+static int make_device_node(void)
+{
+    int dir = open("/export", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    bool made = dir >= 0 && mknodat(dir, "null", S_IFCHR | 0600, makedev(1, 3)) == 0;
+    if (made)
+        unlinkat(dir, "null", 0);
+    return RESULT(made);
+}
+
+/* A set-group-ID bit for a group the worker is not in survives chmod only
+ * with CAP_FSETID (allow-setid); CAP_CHOWN gives the file that group. */
+static int keep_foreign_setgid(void)
+{
+    int dir = open("/export", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = dir < 0 ? -1 : openat(dir, "sgid", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    struct stat st;
+    bool kept = fd >= 0 && fchown(fd, (uid_t)-1, 4242) == 0 && fchmod(fd, 02755) == 0 &&
+                fstat(fd, &st) == 0 && (st.st_mode & S_ISGID);
+    if (fd >= 0)
+        unlinkat(dir, "sgid", 0);
+    return RESULT(kept);
+}
+
 /* ---- the tests ---- */
 
 static void test_refused(gconstpointer data)
@@ -276,6 +306,40 @@ static void test_export_usable(gconstpointer data)
     g_free(sub);
 }
 
+/* Each model's capabilities, and the two an opt-in adds (docs/security.md "Per security model"). */
+static void test_capabilities(gconstpointer data)
+{
+    (void)data;
+    const uint64_t base = 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH |
+                          1ull << CAP_FOWNER;
+    struct fsdrv_config cfg = { .model = FSDRV_MODEL_NONE };
+    g_assert_cmphex(sandbox_capabilities(&cfg), ==, base);
+    g_assert_cmphex(base, ==, 0xe);
+    cfg.model = FSDRV_MODEL_PASSTHROUGH;
+    g_assert_cmphex(sandbox_capabilities(&cfg), ==, base | 1ull << CAP_CHOWN);
+    cfg.allow_acl = true;       /* ACLs need nothing more than fowner */
+    g_assert_cmphex(sandbox_capabilities(&cfg), ==, base | 1ull << CAP_CHOWN);
+    cfg.allow_setid = true;
+    g_assert_cmphex(sandbox_capabilities(&cfg), ==,
+                    base | 1ull << CAP_CHOWN | 1ull << CAP_FSETID);
+    cfg = (struct fsdrv_config){ .model = FSDRV_MODEL_NONE, .allow_devices = true };
+    g_assert_cmphex(sandbox_capabilities(&cfg), ==, base | 1ull << CAP_MKNOD);
+}
+
+/* Confined: a device node and a foreign set-group-ID bit only with their opt-ins. */
+static void test_opt_ins(gconstpointer data)
+{
+    (void)data;
+    export_cfg = (struct fsdrv_config){ .model = FSDRV_MODEL_PASSTHROUGH };
+    assert_refused("make a device node without allow-devices", make_device_node);
+    assert_refused("keep a set-group-ID bit without allow-setid", keep_foreign_setgid);
+    export_cfg.allow_devices = true;
+    assert_allowed("make a device node with allow-devices", make_device_node);
+    export_cfg.allow_setid = true;
+    assert_allowed("keep a set-group-ID bit with allow-setid", keep_foreign_setgid);
+    export_cfg = (struct fsdrv_config){ .model = FSDRV_MODEL_NONE };
+}
+
 /* --seccomp-log: a forbidden call is let through (and logged by the kernel). */
 static void test_seccomp_log(gconstpointer data)
 {
@@ -288,6 +352,7 @@ static void test_seccomp_log(gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_data_func("/sandbox/capabilities", NULL, test_capabilities);
     if (geteuid() != 0) {
         g_test_skip("needs root (namespaces and mounts)");
         return g_test_run();
@@ -297,6 +362,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/sandbox/refused", NULL, test_refused);
     g_test_add_data_func("/sandbox/export-usable", NULL, test_export_usable);
     g_test_add_data_func("/sandbox/seccomp-log", NULL, test_seccomp_log);
+    g_test_add_data_func("/sandbox/opt-ins", NULL, test_opt_ins);
     int rc = g_test_run();
     g_rmdir(export_dir);
     g_free(export_dir);

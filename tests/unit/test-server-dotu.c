@@ -131,7 +131,9 @@ static void test_orclose(void)
 
 static void test_create_file_and_dir(void)
 {
-    struct harness *h = start(NULL);
+    /* DMSETGID maps to S_ISGID where the export lets it through. */
+    struct h_options opt = { .allow_setid = true };
+    struct harness *h = start(&opt);
     clone_root(h, 2);
     struct h_reply *r = tcreate(h, 2, "file", 0640 | P9_DMSETGID, P9_ORDWR, "");
     g_assert_cmpuint(r->r.id, ==, P9_RCREATE);
@@ -226,7 +228,7 @@ static void test_create_special(void)
     g_assert_cmpint(create_err(h, 6, "sock", P9_DMSOCKET | 0600, P9_OREAD, ""), ==, 0);
     g_assert_cmpint(h_lstat(h, "sock", &st), ==, 0);
     g_assert_true(S_ISSOCK(st.st_mode));
-    /* Devices: refused in the none model, malformed extensions refused. */
+    /* Devices: refused unless the export allows them, malformed extensions refused. */
     clone_root(h, 7);
     g_assert_cmpint(create_err(h, 7, "null", P9_DMDEVICE | 0666, P9_OREAD, "c 1 3"), ==, EPERM);
     g_assert_cmpint(create_err(h, 7, "null", P9_DMDEVICE | 0666, P9_OREAD, "x 1 3"), ==, EINVAL);
@@ -234,8 +236,8 @@ static void test_create_special(void)
     g_assert_false(h_exists(h, "null"));
     h_free(h);
 
-    /* Passthrough, as root: the device is made; Tstat shows "c 1 3". */
-    struct h_options opt = { .model = FSDRV_MODEL_PASSTHROUGH };
+    /* Allowed, as root: the device is made; Tstat shows "c 1 3". */
+    struct h_options opt = { .model = FSDRV_MODEL_PASSTHROUGH, .allow_devices = true };
     h = start(&opt);
     clone_root(h, 2);
     g_assert_cmpint(create_err(h, 2, "null", P9_DMDEVICE | 0666, P9_OREAD, "c 1 3"), ==, 0);
@@ -397,7 +399,9 @@ static int twstat(struct harness *h, uint32_t fid, const struct p9_stat *st)
 
 static void test_wstat(void)
 {
-    struct harness *h = start(NULL);
+    /* Every field reaches the host: owners (passthrough), DMSETUID (allow-setid). */
+    struct h_options opt = { .model = FSDRV_MODEL_PASSTHROUGH, .allow_setid = true };
+    struct harness *h = start(&opt);
     h_put_file(h, "f", "0123456789", 10);
     h_mkdir(h, "d");
     g_assert_cmpint(h_walk(h, ROOT, 2, "f", NULL), ==, 1);

@@ -8,7 +8,7 @@
 
 set -u
 top_builddir=${top_builddir:-$(pwd)}
-programs="test-codec test-server test-server-dotl test-server-dotu"
+programs="test-codec test-server test-server-dotl test-server-dotu test-server-guest"
 
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "1..1"

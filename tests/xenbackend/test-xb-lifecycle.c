@@ -4,7 +4,8 @@
  * clean close, re-probe, `xen9p detach`, libxl's removal, the backend
  * directory removed, the guest destroyed (connected, in InitWait, before its
  * frontend started), xen9pd started late, restarted, stopped with SIGTERM,
- * started twice, and devices whose configuration is wrong.  After each
+ * started twice, devices with opt-ins, and devices whose configuration is
+ * wrong.  After each
  * teardown nothing of the guest stays mapped or bound in xen9pd and its
  * file descriptors are back to what they were.
  */
@@ -155,6 +156,39 @@ static void test_connect_close(Fixture *f, gconstpointer data)
     assert_nodes_gone(f, devid);
     assert_no_devices(f);
     assert_fds_back(f);
+}
+
+/* The backend keys allow-setid and allow-devices reach the worker as the
+ * capabilities they need, and only then (docs/security.md "Per security model"). */
+static void test_opt_ins(Fixture *f, gconstpointer data)
+{
+    char *spec = g_strdup_printf("tag=plain,path=%s", f->share);
+    unsigned plain = xb_attach(f->env, 1, spec);
+    g_free(spec);
+    spec = g_strdup_printf("tag=opted,path=%s,allow-acl=1,allow-setid=1,allow-devices=1",
+                           f->share);
+    unsigned opted = xb_attach(f->env, 1, spec);
+    g_free(spec);
+    char *be = g_strdup_printf("/local/domain/0/backend/xen_9pfs/1/%u/allow-devices", opted);
+    char *v = xb_read(f->env, "%s", be);
+    g_assert_cmpstr(v, ==, "1");
+    g_free(v);
+    g_free(be);
+    XbAgent *g1 = xb_agent_start(f->env, 1), *g2 = xb_agent_start(f->env, 1);
+    xb_agent_mount(g1, plain, false);
+    xb_agent_mount(g2, opted, false);
+    XbList *l = xb_list(f->env);
+    const XbDevice *p = xb_list_find(l, 1, plain), *o = xb_list_find(l, 1, opted);
+    g_assert_nonnull(p);
+    g_assert_nonnull(o);
+    g_assert_cmpstr(p->caps, ==, "dac_override,dac_read_search,fowner");
+    g_assert_cmpstr(o->caps, ==, "dac_override,dac_read_search,fowner,fsetid,mknod");
+    xb_list_free(l);
+    char *log = xb_daemon_log(f->env);
+    g_assert_nonnull(strstr(log, "allow-acl, allow-setid, allow-devices)"));
+    g_free(log);
+    xb_agent_close(g2);
+    xb_agent_close(g1);
 }
 
 /* A frontend that probes again after closing finds the backend ready (C.1 step 8). */
@@ -482,6 +516,8 @@ static const struct bad_config bad_configs[] = {
       "tag=bad,path=@,security_model=bogus", "security_model" },
     { "quota", { "path=@", "max-files=lots" }, "tag=bad,path=@,max-files=lots",
       "max-files" },
+    { "opt-in", { "path=@", "allow-setid=2" }, "tag=bad,path=@,allow-setid=2",
+      "allow-setid" },
 };
 
 /* `template` with every "@" replaced by `share`. */
@@ -538,6 +574,7 @@ int main(int argc, char **argv)
     g_test_add("/xenbackend/lifecycle/connect-close", Fixture, NULL, setup, test_connect_close,
                teardown);
     g_test_add("/xenbackend/lifecycle/reprobe", Fixture, NULL, setup, test_reprobe, teardown);
+    g_test_add("/xenbackend/lifecycle/opt-ins", Fixture, NULL, setup, test_opt_ins, teardown);
     g_test_add("/xenbackend/lifecycle/driver-unbind", Fixture, NULL, setup, test_driver_unbind,
                teardown);
     g_test_add("/xenbackend/lifecycle/detach-connected", Fixture, NULL, setup,

@@ -4,7 +4,9 @@
  * set with `xen9p attach` and enforced on the guest's requests: max-files
  * (EDQUOT, files already in the export count), max-open-files (EMFILE),
  * max-space in MiB (EDQUOT after a short write), and auto-delete (the
- * oldest closed file makes room, an open one is spared).
+ * oldest closed file makes room, an open one is spared).  And what a guest
+ * tried to get around them (docs/design.md "Limits"): writing and truncating
+ * through a file it removed, making directories with max-files.
  */
 #include "config.h"
 
@@ -140,6 +142,46 @@ static void test_max_space(Fixture *f, gconstpointer data)
     g_free(ok);
 }
 
+/* The proof of concept: 256 MiB through a removed file's fid, with max-space=1. */
+static void test_unlinked_space(Fixture *f, gconstpointer data)
+{
+    attach_with(f, "max-space=1");
+    char *answer = xb_agent_call(f->guest, T, "fill-unlinked hidden %u", 256u << 20);
+    unsigned err, fid;
+    guint64 written;
+    g_assert_cmpint(sscanf(answer, "err %u %" G_GUINT64_FORMAT " %u", &err, &written, &fid), ==, 3);
+    g_free(answer);
+    g_assert_cmpuint(err, ==, EDQUOT);
+    g_assert_cmpuint(written, <=, 1u << 20);
+    g_assert_false(host_has(f, "hidden"));
+    /* Truncating it past the quota is refused as well. */
+    char *cmd = g_strdup_printf("truncate %u %u", fid, 256u << 20);
+    expect_errno(f, EDQUOT, cmd);
+    g_free(cmd);
+    /* It holds the space until its clunk. */
+    answer = xb_agent_call(f->guest, T, "fill next %u", 512u << 10);
+    g_assert_cmpint(sscanf(answer, "err %u %" G_GUINT64_FORMAT, &err, &written), ==, 2);
+    g_assert_cmpuint(err, ==, EDQUOT);
+    g_assert_cmpuint(written, <, 64u << 10);
+    g_free(answer);
+    g_free(xb_agent_ok(f->guest, T, "clunk %u", fid));
+    char *ok = xb_agent_ok(f->guest, T, "fill again %u", 3u << 18);
+    g_assert_cmpuint(g_ascii_strtoull(ok, NULL, 10), ==, 3u << 18);
+    g_free(ok);
+}
+
+/* The proof of concept: 5000 directories with max-files=2. */
+static void test_directories(Fixture *f, gconstpointer data)
+{
+    attach_with(f, "max-files=2");
+    char *ok = xb_agent_ok(f->guest, T, "mkdirs d 5000");
+    g_assert_cmpstr(ok, ==, "2 4998");
+    g_free(ok);
+    g_assert_true(host_has(f, "d1"));
+    g_assert_false(host_has(f, "d2"));
+    expect_errno(f, EDQUOT, "create file");
+}
+
 /* auto-delete + max-files: the oldest closed file goes, an open one stays. */
 static void test_auto_delete_files(Fixture *f, gconstpointer data)
 {
@@ -185,6 +227,10 @@ int main(int argc, char **argv)
     g_test_add("/xenbackend/quota/max-open-files", Fixture, NULL, setup, test_max_open_files,
                teardown);
     g_test_add("/xenbackend/quota/max-space", Fixture, NULL, setup, test_max_space, teardown);
+    g_test_add("/xenbackend/quota/unlinked-space", Fixture, NULL, setup, test_unlinked_space,
+               teardown);
+    g_test_add("/xenbackend/quota/directories", Fixture, NULL, setup, test_directories,
+               teardown);
     g_test_add("/xenbackend/quota/auto-delete-files", Fixture, NULL, setup,
                test_auto_delete_files, teardown);
     g_test_add("/xenbackend/quota/auto-delete-space", Fixture, NULL, setup,

@@ -159,6 +159,7 @@ static int connected_worker(Fixture *f, const char *model, XbAgent **guest, unsi
 
 static void assert_confined(Fixture *f, enum fsdrv_model model, const char *model_name)
 {
+    const struct fsdrv_config cfg = { .model = model };     /* no opt-ins */
     xb_daemon_start(f->env, false);
     XbAgent *g;
     unsigned devid;
@@ -173,12 +174,12 @@ static void assert_confined(Fixture *f, enum fsdrv_model model, const char *mode
     g_free(v);
     v = proc_field(pid, "status", "CapEff:");
     char *want = g_strdup_printf("%016" G_GINT64_MODIFIER "x",
-                                 (guint64)sandbox_capabilities(model));
+                                 (guint64)sandbox_capabilities(&cfg));
     g_assert_cmpstr(v, ==, want);
     g_free(want);
     g_free(v);
     v = proc_field(pid, "status", "CapBnd:");
-    want = g_strdup_printf("%016" G_GINT64_MODIFIER "x", (guint64)sandbox_capabilities(model));
+    want = g_strdup_printf("%016" G_GINT64_MODIFIER "x", (guint64)sandbox_capabilities(&cfg));
     g_assert_cmpstr(v, ==, want);
     g_free(want);
     g_free(v);

@@ -254,16 +254,12 @@ static void cmd_open(struct agent *a, char **argv)
         xb_answer(a, "ok %u", fid);
 }
 
-/* Sequential writes of a pattern until `size` or the first error. */
-static void cmd_fill(struct agent *a, char **argv)
+/* Sequential writes of a pattern through `fid` until `size` or the first error:
+ * answers ok WRITTEN | err ERRNO WRITTEN (then " FID" if `show_fid`). */
+static void write_through(struct agent *a, uint32_t fid, uint64_t size, bool show_fid)
 {
-    uint32_t fid = a->next_fid++;
-    uint64_t size = xb_num(argv[2]), written = 0;
-    int err = xb9_create(a->fs, argv[1], fid);
-    if (err) {
-        xb_answer(a, "err %d 0", -err);
-        return;
-    }
+    uint64_t written = 0;
+    int err = 0;
     uint32_t chunk = p9front_msize(a->fs) - P9_IOHDR_SIZE;
     uint8_t *buf = g_malloc(chunk);
     while (!err && written < size) {
@@ -282,11 +278,68 @@ static void cmd_fill(struct agent *a, char **argv)
         }
     }
     g_free(buf);
-    xb9_clunk(a->fs, fid);
+    char *fidtext = show_fid ? g_strdup_printf(" %u", fid) : g_strdup("");
     if (err)
-        xb_answer(a, "err %d %" G_GUINT64_FORMAT, -err, written);
+        xb_answer(a, "err %d %" G_GUINT64_FORMAT "%s", -err, written, fidtext);
     else
-        xb_answer(a, "ok %" G_GUINT64_FORMAT, written);
+        xb_answer(a, "ok %" G_GUINT64_FORMAT "%s", written, fidtext);
+    g_free(fidtext);
+}
+
+static void cmd_fill(struct agent *a, char **argv)
+{
+    uint32_t fid = a->next_fid++;
+    int err = xb9_create(a->fs, argv[1], fid);
+    if (err) {
+        xb_answer(a, "err %d 0", -err);
+        return;
+    }
+    write_through(a, fid, xb_num(argv[2]), false);
+    xb9_clunk(a->fs, fid);
+}
+
+/* A file written after its name is gone: its fid stays open for truncate and clunk. */
+static void cmd_fill_unlinked(struct agent *a, char **argv)
+{
+    uint32_t fid = a->next_fid++;
+    int err = xb9_create(a->fs, argv[1], fid);
+    if (!err && (err = xb9_remove(a->fs, argv[1])))
+        xb9_clunk(a->fs, fid);
+    if (err)
+        xb_answer(a, "err %d 0", -err);
+    else
+        write_through(a, fid, xb_num(argv[2]), true);
+}
+
+/* Tsetattr of the size (9P2000.L). */
+static void cmd_truncate(struct agent *a, char **argv)
+{
+    union p9_arg s[10] = { { .d = (uint32_t)xb_num(argv[1]) }, { .d = P9_ATTR_SIZE } };
+    s[5].q = xb_num(argv[2]);
+    int err = xb9_call(a->fs, P9_TSETATTR, s, NULL);
+    if (err)
+        xb_answer_errno(a, err, "truncate");
+    else
+        xb_answer(a, "ok");
+}
+
+/* Tmkdir PREFIX0..PREFIX<N-1> in the root: ok MADE REFUSED (refused: EDQUOT). */
+static void cmd_mkdirs(struct agent *a, char **argv)
+{
+    uint64_t n = xb_num(argv[2]), made = 0, refused = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        char *name = g_strdup_printf("%s%" G_GUINT64_FORMAT, argv[1], i);
+        union p9_arg m[4] = { { .d = 0 }, { .s = p9_str_of(name) }, { .d = 0755 }, { .d = 0 } };
+        int err = xb9_call(a->fs, P9_TMKDIR, m, NULL);
+        g_free(name);
+        if (err && err != -EDQUOT) {
+            xb_answer_errno(a, err, "mkdir");
+            return;
+        }
+        made += !err;
+        refused += err == -EDQUOT;
+    }
+    xb_answer(a, "ok %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, made, refused);
 }
 
 /* ---- the loop ---- */
@@ -374,6 +427,9 @@ static const struct command commands[] = {
     { "open", 1, true, cmd_open },
     { "clunk", 1, true, run_clunk },
     { "fill", 2, true, cmd_fill },
+    { "fill-unlinked", 2, true, cmd_fill_unlinked },
+    { "truncate", 2, true, cmd_truncate },
+    { "mkdirs", 2, true, cmd_mkdirs },
     { "flush-read", 1, true, xb_cmd_flush_read },
     { "flush-open", 1, true, xb_cmd_flush_open },
     { "flush-order", 0, true, xb_cmd_flush_order },

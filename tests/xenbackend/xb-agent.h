@@ -21,6 +21,10 @@
  *   open PATH                         keeps a fid open: ok FID | err ERRNO
  *   clunk FID
  *   fill PATH SIZE                    sequential writes: ok WRITTEN | err ERRNO WRITTEN
+ *   fill-unlinked PATH SIZE           the same after removing PATH, the fid kept open:
+ *                                     ok WRITTEN FID | err ERRNO WRITTEN FID
+ *   truncate FID SIZE                 Tsetattr of the size (9P2000.L)
+ *   mkdirs PREFIX N                   Tmkdir PREFIX0..: ok MADE REFUSED (refused: EDQUOT)
  *   flush-read FIFO                   a Tread blocked on FIFO, flushed from the
  *                                     other ring: ok OLDTAG FLUSHTAG
  *   flush-open FIFO                   the same with a Tlopen blocked on FIFO
