@@ -72,46 +72,47 @@ static bool xen_9pfsd_running(void)
  * with our pid, so a stale claim (a crashed daemon) can be told from a
  * live one.
  */
+struct claim_job {
+    const char *state_path, *pid_path;
+    const char *refusal;        /* who serves the devices already, or NULL */
+};
+
+static bool claim_body(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+    struct claim_job *j = ctx;
+    unsigned int len;
+    char *state = xs_read(xs, t, j->state_path, &len);
+    char *pid = xs_read(xs, t, j->pid_path, &len);
+    j->refusal = NULL;
+    if (state) {
+        long other = pid ? strtol(pid, NULL, 10) : 0;
+        if (other > 0 && other != getpid() && process_named(other, "xen9pd"))
+            j->refusal = "another xen9pd";
+        else if (!pid && xen_9pfsd_running())
+            j->refusal = "xen-9pfsd";
+    }
+    free(state);
+    free(pid);
+    if (j->refusal)
+        return false;
+    char mypid[16];
+    snprintf(mypid, sizeof(mypid), "%d", (int)getpid());
+    return xs_write(xs, t, j->state_path, "running", strlen("running")) &&
+           xs_write(xs, t, j->pid_path, mypid, strlen(mypid));
+}
+
 static bool claim_backend(struct backend *be)
 {
-    struct xs_handle *xs = be->host.xs;
     char *state_path = g_strdup_printf("%s/state", be->claim);
     char *pid_path = g_strdup_printf("%s/xen9pd-pid", be->claim);
-    bool ok = false;
-    for (int attempt = 0; attempt < 16; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        unsigned int len;
-        char *state = xs_read(xs, t, state_path, &len);
-        char *pid = xs_read(xs, t, pid_path, &len);
-        const char *refusal = NULL;
-        if (state) {
-            long other = pid ? strtol(pid, NULL, 10) : 0;
-            if (other > 0 && other != getpid() && process_named(other, "xen9pd"))
-                refusal = "another xen9pd";
-            else if (!pid && xen_9pfsd_running())
-                refusal = "xen-9pfsd";
-        }
-        free(state);
-        free(pid);
-        if (refusal) {
-            xs_transaction_end(xs, t, true);
-            g_printerr("xen9pd: %s already serves 9pfs devices (%s exists)\n", refusal,
-                       state_path);
-            g_warning("%s already serves 9pfs devices (%s exists)", refusal, state_path);
-            break;
-        }
-        char mypid[16];
-        snprintf(mypid, sizeof(mypid), "%d", (int)getpid());
-        xs_write(xs, t, state_path, "running", strlen("running"));
-        xs_write(xs, t, pid_path, mypid, strlen(mypid));
-        if (xs_transaction_end(xs, t, false)) {
-            ok = true;
-            break;
-        }
-        if (errno != EAGAIN) {
-            g_printerr("xen9pd: cannot write %s: %s\n", state_path, g_strerror(errno));
-            break;
-        }
+    struct claim_job j = { state_path, pid_path, NULL };
+    bool ok = xstore_transact(be->host.xs, claim_body, &j);
+    if (!ok && j.refusal) {
+        g_printerr("xen9pd: %s already serves 9pfs devices (%s exists)\n", j.refusal,
+                   state_path);
+        g_warning("%s already serves 9pfs devices (%s exists)", j.refusal, state_path);
+    } else if (!ok) {
+        g_printerr("xen9pd: cannot write %s: %s\n", state_path, g_strerror(errno));
     }
     g_free(state_path);
     g_free(pid_path);

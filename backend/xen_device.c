@@ -57,35 +57,31 @@ static char *fe_key(struct xen_device *d, const char *key)
 }
 
 /* Writes a backend key the frontend may read (owner: us, frontend: read). */
+struct write_be_job {
+    struct xen_device *d;
+    const char *path, *value;
+    bool gone;
+};
+
+static bool write_be_body(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+    struct write_be_job *j = ctx;
+    unsigned int len;
+    char *dir = xs_read(xs, t, j->d->be_path, &len);
+    j->gone = dir == NULL;
+    free(dir);
+    return !j->gone &&
+           xstore_write_owned(xs, t, j->path, j->value, j->d->host->self, j->d->domid);
+}
+
 static bool write_be(struct xen_device *d, const char *key, const char *value)
 {
-    struct xs_handle *xs = d->host->xs;
     char *path = be_key(d, key);
-    bool ok = false, gone = false;
     /* Only into a directory that still exists: a write would re-create one
      * the toolstack just removed (xenstore makes missing parents). */
-    for (int attempt = 0; attempt < 16; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        unsigned int len;
-        char *dir = xs_read(xs, t, d->be_path, &len);
-        gone = dir == NULL;
-        free(dir);
-        if (gone) {
-            xs_transaction_end(xs, t, true);
-            break;
-        }
-        ok = xstore_write_owned(xs, t, path, value, d->host->self, d->domid);
-        if (!ok) {
-            xs_transaction_end(xs, t, true);
-            break;
-        }
-        if (xs_transaction_end(xs, t, false))
-            break;
-        ok = false;
-        if (errno != EAGAIN)
-            break;
-    }
-    if (!ok && !gone)
+    struct write_be_job j = { d, path, value, false };
+    bool ok = xstore_transact(d->host->xs, write_be_body, &j);
+    if (!ok && !j.gone)
         g_warning("device %s: cannot write %s: %s", d->label, path, g_strerror(errno));
     g_free(path);
     return ok;
@@ -473,6 +469,45 @@ static bool config_key(const char *key)
  * the guest's driver binds afresh; the old nodes go.  The new backend
  * directory is marked as ours, so it is removed when the domain dies.
  */
+struct replug_job {
+    struct xen_device *d;
+    const char *fe_new, *be_new, *be_id;
+    char **keys;
+};
+
+/* The share's nodes again under the new device id, the old ones gone. */
+static bool replug_body(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+    struct replug_job *j = ctx;
+    /* libxl's permissions: each side owns its directory, the other side reads. */
+    unsigned fe = j->d->domid, be = j->d->host->self;
+    bool w = xstore_mkdir_owned(xs, t, j->fe_new, fe, be) &&
+             xstore_write_child(xs, t, j->fe_new, "backend", j->be_new, fe, be) &&
+             xstore_write_child(xs, t, j->fe_new, "backend-id", j->be_id, fe, be) &&
+             xstore_write_child(xs, t, j->fe_new, "state", "1", fe, be) &&
+             xstore_write_child(xs, t, j->fe_new, "tag", j->d->tag ? j->d->tag : "", fe, be) &&
+             xstore_mkdir_owned(xs, t, j->be_new, be, fe) &&
+             xstore_write_child(xs, t, j->be_new, "frontend", j->fe_new, be, fe) &&
+             xstore_write_child(xs, t, j->be_new, "state", "1", be, fe) &&
+             xstore_write_child(xs, t, j->be_new, "xen9p-attached", "1", be, fe);
+    for (char **k = j->keys; w && k && *k; k++) {
+        if (!config_key(*k))
+            continue;
+        char *path = be_key(j->d, *k);
+        unsigned int len;
+        char *value = xs_read(xs, t, path, &len);
+        w = value && xstore_write_child(xs, t, j->be_new, *k, value, be, fe);
+        free(value);
+        g_free(path);
+    }
+    if (w) {
+        /* Gone already (the toolstack was quicker) is as good. */
+        xs_rm(xs, t, j->d->fe_path);
+        xs_rm(xs, t, j->d->be_path);
+    }
+    return w;
+}
+
 static void replug(struct xen_device *d)
 {
     struct xs_handle *xs = d->host->xs;
@@ -482,42 +517,10 @@ static void replug(struct xen_device *d)
     char *fe_new = g_strdup_printf("%s/%lu", fe_parent, devid);
     char *be_new = g_strdup_printf("%s/%lu", be_parent, devid);
     char **keys = xstore_directory(xs, d->be_path);
-    /* libxl's permissions: each side owns its directory, the other side reads. */
-    unsigned fe = d->domid, be = d->host->self;
     char be_id[16];
-    snprintf(be_id, sizeof(be_id), "%u", be);
-    bool ok = false;
-    for (int attempt = 0; attempt < 16 && !ok; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        bool w = xstore_mkdir_owned(xs, t, fe_new, fe, be) &&
-                 xstore_write_child(xs, t, fe_new, "backend", be_new, fe, be) &&
-                 xstore_write_child(xs, t, fe_new, "backend-id", be_id, fe, be) &&
-                 xstore_write_child(xs, t, fe_new, "state", "1", fe, be) &&
-                 xstore_write_child(xs, t, fe_new, "tag", d->tag ? d->tag : "", fe, be) &&
-                 xstore_mkdir_owned(xs, t, be_new, be, fe) &&
-                 xstore_write_child(xs, t, be_new, "frontend", fe_new, be, fe) &&
-                 xstore_write_child(xs, t, be_new, "state", "1", be, fe) &&
-                 xstore_write_child(xs, t, be_new, "xen9p-attached", "1", be, fe);
-        for (char **k = keys; w && k && *k; k++) {
-            if (!config_key(*k))
-                continue;
-            char *path = be_key(d, *k);
-            unsigned int len;
-            char *value = xs_read(xs, t, path, &len);
-            w = value && xstore_write_child(xs, t, be_new, *k, value, be, fe);
-            free(value);
-            g_free(path);
-        }
-        if (w) {
-            xs_rm(xs, t, d->fe_path);
-            xs_rm(xs, t, d->be_path);
-        }
-        ok = w && xs_transaction_end(xs, t, false);
-        if (!w)
-            xs_transaction_end(xs, t, true);
-        if (!ok && (!w || errno != EAGAIN))
-            break;
-    }
+    snprintf(be_id, sizeof(be_id), "%u", d->host->self);
+    struct replug_job j = { d, fe_new, be_new, be_id, keys };
+    bool ok = xstore_transact(xs, replug_body, &j);
     if (ok)
         g_message("device %s: the guest's driver let go of it; tag \"%s\" offered again as "
                   "device %u/%lu", d->label, d->tag_shown, d->domid, devid);

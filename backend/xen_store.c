@@ -110,3 +110,47 @@ char **xstore_directory(struct xs_handle *xs, const char *path)
     free(list);
     return copy;
 }
+
+bool xstore_transact(struct xs_handle *xs, xstore_body body, void *ctx)
+{
+    for (int attempt = 0; attempt < 16; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        if (t == XBT_NULL)
+            return false;
+        if (!body(xs, t, ctx)) {
+            int saved = errno;
+            xs_transaction_end(xs, t, true);
+            errno = saved;
+            return false;
+        }
+        if (xs_transaction_end(xs, t, false))
+            return true;
+        if (errno != EAGAIN)
+            return false;
+    }
+    errno = EAGAIN;
+    return false;
+}
+
+bool xstore_begin_close(struct xs_handle *xs, xs_transaction_t t, const char *bedir)
+{
+    char *online = g_strdup_printf("%s/online", bedir), *state = g_strdup_printf("%s/state", bedir);
+    unsigned int len;
+    char *cur = xs_read(xs, t, state, &len);
+    bool closed = cur && len == 1 && cur[0] == '6';
+    bool ok = xs_write(xs, t, online, "0", 1) && (closed || xs_write(xs, t, state, "5", 1));
+    free(cur);
+    g_free(online);
+    g_free(state);
+    return ok;
+}
+
+static bool begin_close_body(struct xs_handle *xs, xs_transaction_t t, void *bedir)
+{
+    return xstore_begin_close(xs, t, bedir);
+}
+
+bool xstore_close_device(struct xs_handle *xs, const char *bedir)
+{
+    return xstore_transact(xs, begin_close_body, (void *)bedir);
+}

@@ -29,6 +29,21 @@ void xstore_rm_tidy(struct xs_handle *xs, xs_transaction_t t, const char *path);
  * a device id free in both the frontend and the backend directory. */
 unsigned long xstore_next_index(struct xs_handle *xs, const char *dir_a, const char *dir_b);
 
+/*
+ * Runs `body` inside a transaction and commits; when the commit fails with
+ * EAGAIN (another writer came between), runs it again in a new one, up to
+ * 16 times.  `body` returns false to abort (nothing it wrote stays): then,
+ * and when the commit fails otherwise, false with errno as it was.
+ */
+typedef bool (*xstore_body)(struct xs_handle *xs, xs_transaction_t t, void *ctx);
+bool xstore_transact(struct xs_handle *xs, xstore_body body, void *ctx);
+
+/* As libxl starts removing a device: the backend's online=0, and its state
+ * Closing unless it is Closed already (`bedir`: the backend directory). */
+bool xstore_begin_close(struct xs_handle *xs, xs_transaction_t t, const char *bedir);
+/* The same in a transaction of its own. */
+bool xstore_close_device(struct xs_handle *xs, const char *bedir);
+
 /* The node's children (g_strfreev), or NULL. */
 char **xstore_directory(struct xs_handle *xs, const char *path);
 

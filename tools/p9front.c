@@ -341,6 +341,28 @@ static void free_front(struct p9front *fs)
     g_free(fs);
 }
 
+struct ring_keys_job {
+    struct p9front *fs;
+    const struct p9front_options *o;
+};
+
+/* What Linux's frontend writes before Initialised: the version, the rings. */
+static bool write_ring_keys(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+    struct ring_keys_job *j = ctx;
+    struct p9front *fs = j->fs;
+    (void)xs;
+    bool ok = write_dev(fs, t, "version", "1") && write_dev(fs, t, "num-rings", "%u", fs->nrings);
+    for (unsigned i = 0; ok && i < fs->nrings; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "ring-ref%u", i);
+        ok = write_dev(fs, t, key, "%u", j->o->bad_ring_ref ? 0x7ffffff0u : fs->rings[i].intf_ref);
+        snprintf(key, sizeof(key), "event-channel-%u", i);
+        ok = ok && write_dev(fs, t, key, "%u", fs->rings[i].port);
+    }
+    return ok;
+}
+
 int p9front_connect(const char *devdir, const struct p9front_options *o,
                     struct p9front **out, char **error)
 {
@@ -405,28 +427,10 @@ int p9front_connect(const char *devdir, const struct p9front_options *o,
         if (!setup_ring(fs, &fs->rings[i], error))
             goto fail;
     }
-    for (int attempt = 0; attempt < 16; attempt++) {
-        xs_transaction_t t = xs_transaction_start(fs->xs);
-        bool ok = write_dev(fs, t, "version", "1") &&
-                  write_dev(fs, t, "num-rings", "%u", fs->nrings);
-        for (unsigned i = 0; ok && i < fs->nrings; i++) {
-            char key[32];
-            snprintf(key, sizeof(key), "ring-ref%u", i);
-            ok = write_dev(fs, t, key, "%u", o->bad_ring_ref ? 0x7ffffff0u : fs->rings[i].intf_ref);
-            snprintf(key, sizeof(key), "event-channel-%u", i);
-            ok = ok && write_dev(fs, t, key, "%u", fs->rings[i].port);
-        }
-        if (!ok) {
-            xs_transaction_end(fs->xs, t, true);
-            *error = g_strdup_printf("cannot write the ring keys: %s", g_strerror(errno));
-            goto fail;
-        }
-        if (xs_transaction_end(fs->xs, t, false))
-            break;
-        if (errno != EAGAIN) {
-            *error = g_strdup_printf("transaction failed: %s", g_strerror(errno));
-            goto fail;
-        }
+    struct ring_keys_job j = { fs, o };
+    if (!xstore_transact(fs->xs, write_ring_keys, &j)) {
+        *error = g_strdup_printf("cannot write the ring keys: %s", g_strerror(errno));
+        goto fail;
     }
     for (unsigned i = 0; i < fs->nrings; i++) {
         if (pthread_create(&fs->rings[i].thread, NULL, receiver_main, &fs->rings[i]) == 0)

@@ -241,6 +241,44 @@ static bool make_dir(struct xs_handle *xs, xs_transaction_t t, const char *dir,
     return xstore_mkdir_owned(xs, t, dir, owner, reader);
 }
 
+struct write_device_job {
+    const char *fedir, *bedir, *feid, *beid;
+    unsigned fe, be;
+    const struct attach_spec *spec;
+};
+
+static bool write_device_body(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+    const struct write_device_job *j = ctx;
+    const struct attach_spec *spec = j->spec;
+    const char *fedir = j->fedir, *bedir = j->bedir;
+    /* libxl's permissions: each side owns its directory, the other side reads. */
+    unsigned fe = j->fe, be = j->be;
+    return make_dir(xs, t, fedir, fe, be) &&
+           xstore_write_child(xs, t, fedir, "backend", bedir, fe, be) &&
+           xstore_write_child(xs, t, fedir, "backend-id", j->beid, fe, be) &&
+           xstore_write_child(xs, t, fedir, "state", "1", fe, be) &&
+           xstore_write_child(xs, t, fedir, "tag", spec->tag, fe, be) &&
+           make_dir(xs, t, bedir, be, fe) &&
+           xstore_write_child(xs, t, bedir, "frontend", fedir, be, fe) &&
+           xstore_write_child(xs, t, bedir, "frontend-id", j->feid, be, fe) &&
+           xstore_write_child(xs, t, bedir, "online", "1", be, fe) &&
+           xstore_write_child(xs, t, bedir, "state", "1", be, fe) &&
+           xstore_write_child(xs, t, bedir, "path", spec->path, be, fe) &&
+           /* our copy of the tag, which the guest cannot rewrite */
+           xstore_write_child(xs, t, bedir, "tag", spec->tag, be, fe) &&
+           xstore_write_child(xs, t, bedir, "security_model", spec->model ? spec->model : "none", be, fe) &&
+           xstore_write_child(xs, t, bedir, "max-files", spec->max_files ? spec->max_files : "0", be, fe) &&
+           xstore_write_child(xs, t, bedir, "max-open-files", spec->max_open_files ? spec->max_open_files : "0", be, fe) &&
+           xstore_write_child(xs, t, bedir, "max-space", spec->max_space ? spec->max_space : "0", be, fe) &&
+           xstore_write_child(xs, t, bedir, "auto-delete", spec->auto_delete ? spec->auto_delete : "0", be, fe) &&
+           xstore_write_child(xs, t, bedir, "allow-acl", spec->allow_acl ? spec->allow_acl : "0", be, fe) &&
+           xstore_write_child(xs, t, bedir, "allow-setid", spec->allow_setid ? spec->allow_setid : "0", be, fe) &&
+           xstore_write_child(xs, t, bedir, "allow-devices", spec->allow_devices ? spec->allow_devices : "0", be, fe) &&
+           /* no toolstack will remove these nodes: xen9pd does when the domain dies */
+           xstore_write_child(xs, t, bedir, "xen9p-attached", "1", be, fe);
+}
+
 static bool write_device(struct xs_handle *xs, unsigned fe, unsigned devid,
                          const struct attach_spec *spec)
 {
@@ -248,44 +286,8 @@ static bool write_device(struct xs_handle *xs, unsigned fe, unsigned devid,
     char feid[16], beid[16];
     snprintf(feid, sizeof(feid), "%u", fe);
     snprintf(beid, sizeof(beid), "%d", opt_backend);
-    /* libxl's permissions: each side owns its directory, the other side reads. */
-    unsigned be = (unsigned)opt_backend;
-    bool ok = false;
-    for (int attempt = 0; attempt < 16 && !ok; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        bool w = make_dir(xs, t, fedir, fe, be) &&
-                 xstore_write_child(xs, t, fedir, "backend", bedir, fe, be) &&
-                 xstore_write_child(xs, t, fedir, "backend-id", beid, fe, be) &&
-                 xstore_write_child(xs, t, fedir, "state", "1", fe, be) &&
-                 xstore_write_child(xs, t, fedir, "tag", spec->tag, fe, be) &&
-                 make_dir(xs, t, bedir, be, fe) &&
-                 xstore_write_child(xs, t, bedir, "frontend", fedir, be, fe) &&
-                 xstore_write_child(xs, t, bedir, "frontend-id", feid, be, fe) &&
-                 xstore_write_child(xs, t, bedir, "online", "1", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "state", "1", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "path", spec->path, be, fe) &&
-                 /* our copy of the tag, which the guest cannot rewrite */
-                 xstore_write_child(xs, t, bedir, "tag", spec->tag, be, fe) &&
-                 xstore_write_child(xs, t, bedir, "security_model", spec->model ? spec->model : "none", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "max-files", spec->max_files ? spec->max_files : "0", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "max-open-files", spec->max_open_files ? spec->max_open_files : "0", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "max-space", spec->max_space ? spec->max_space : "0", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "auto-delete", spec->auto_delete ? spec->auto_delete : "0", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "allow-acl", spec->allow_acl ? spec->allow_acl : "0", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "allow-setid", spec->allow_setid ? spec->allow_setid : "0", be, fe) &&
-                 xstore_write_child(xs, t, bedir, "allow-devices", spec->allow_devices ? spec->allow_devices : "0", be, fe) &&
-                 /* no toolstack will remove these nodes: xen9pd does when the domain dies */
-                 xstore_write_child(xs, t, bedir, "xen9p-attached", "1", be, fe);
-        if (!w) {
-            int saved = errno;
-            xs_transaction_end(xs, t, true);
-            errno = saved;
-            break;
-        }
-        ok = xs_transaction_end(xs, t, false);
-        if (!ok && errno != EAGAIN)
-            break;
-    }
+    struct write_device_job j = { fedir, bedir, feid, beid, fe, (unsigned)opt_backend, spec };
+    bool ok = xstore_transact(xs, write_device_body, &j);
     if (!ok)
         g_printerr("xen9p: cannot write the device's xenstore nodes: %s\n", g_strerror(errno));
     g_free(fedir);
@@ -302,19 +304,27 @@ static bool daemon_claims(struct xs_handle *xs)
     return v != NULL;
 }
 
+struct remove_job {
+    const char *fedir, *bedir;
+};
+
+static bool remove_body(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+    const struct remove_job *j = ctx;
+    xstore_rm_tidy(xs, t, j->fedir);
+    xstore_rm_tidy(xs, t, j->bedir);
+    return true;
+}
+
 static void remove_device(struct xs_handle *xs, unsigned fe, unsigned devid)
 {
     char *fedir = frontend_dir(fe, devid), *bedir = backend_dir(fe, devid);
-    for (int attempt = 0; attempt < 16; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        xstore_rm_tidy(xs, t, fedir);
-        xstore_rm_tidy(xs, t, bedir);
-        if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
-            break;
-    }
+    struct remove_job j = { fedir, bedir };
+    xstore_transact(xs, remove_body, &j);
     g_free(fedir);
     g_free(bedir);
 }
+
 
 static int cmd_attach(int argc, char **argv)
 {
@@ -418,25 +428,14 @@ static int cmd_detach(int argc, char **argv)
     }
     g_free(probe);
     /* As libxl removes a device: online=0 and Closing, wait for Closed, remove. */
-    char *online = g_strdup_printf("%s/online", bedir), *state = g_strdup_printf("%s/state", bedir);
-    for (int attempt = 0; attempt < 16; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xs);
-        unsigned int len;
-        char *cur = xs_read(xs, t, state, &len);
-        xs_write(xs, t, online, "0", 1);
-        if (!cur || strcmp(cur, "6") != 0)
-            xs_write(xs, t, state, "5", 1);
-        free(cur);
-        if (xs_transaction_end(xs, t, false) || errno != EAGAIN)
-            break;
-    }
+    char *state = g_strdup_printf("%s/state", bedir);
+    xstore_close_device(xs, bedir);
     static const int closed[] = { XenbusStateClosed };
     int rc = 0;
     if (wait_state(xs, state, closed, 1) < 0)
         g_printerr("xen9p: warning: device %u/%ld did not close within %d s; removing it anyway\n",
                    fe, devid, opt_timeout);
     remove_device(xs, fe, devid);
-    g_free(online);
     g_free(state);
     g_free(bedir);
     xs_close(xs);

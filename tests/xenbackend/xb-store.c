@@ -12,6 +12,8 @@
 
 #include <xenstore.h>
 
+#include "backend/xen_store.h"
+
 /* ---- xenstore ---- */
 
 static char *read_path(XbEnv *env, const char *path)
@@ -114,6 +116,38 @@ static bool write_owned(struct xs_handle *xs, xs_transaction_t t, const char *di
     return ok;
 }
 
+struct toolstack_job {
+    const char *fe, *be, *feid, *tag;
+    const char *const *keys;
+    struct xs_permissions *fe_perms, *be_perms;
+};
+
+/* The nodes libxl writes for a new device, any old ones of that id gone. */
+static bool toolstack_add(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+    const struct toolstack_job *j = ctx;
+    xs_rm(xs, t, j->fe);
+    xs_rm(xs, t, j->be);
+    bool ok = write_owned(xs, t, j->fe, NULL, NULL, j->fe_perms) &&
+              write_owned(xs, t, j->fe, "backend", j->be, j->fe_perms) &&
+              write_owned(xs, t, j->fe, "backend-id", "0", j->fe_perms) &&
+              write_owned(xs, t, j->fe, "state", "1", j->fe_perms) &&
+              write_owned(xs, t, j->fe, "tag", j->tag, j->fe_perms) &&
+              write_owned(xs, t, j->be, NULL, NULL, j->be_perms) &&
+              write_owned(xs, t, j->be, "frontend", j->fe, j->be_perms) &&
+              write_owned(xs, t, j->be, "frontend-id", j->feid, j->be_perms) &&
+              write_owned(xs, t, j->be, "online", "1", j->be_perms) &&
+              write_owned(xs, t, j->be, "state", "1", j->be_perms);
+    for (const char *const *k = j->keys; ok && k && *k; k++) {
+        char **kv = g_strsplit(*k, "=", 2);
+        g_assert_nonnull(kv[1]);
+        ok = write_owned(xs, t, j->be, kv[0], kv[1], j->be_perms);
+        g_strfreev(kv);
+    }
+    return ok;
+}
+
+
 void xb_toolstack_add(XbEnv *env, unsigned domid, unsigned devid, const char *tag,
                       const char *const *keys)
 {
@@ -122,32 +156,8 @@ void xb_toolstack_add(XbEnv *env, unsigned domid, unsigned devid, const char *ta
     snprintf(feid, sizeof(feid), "%u", domid);
     struct xs_permissions fe_perms[2] = { { domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
     struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
-    bool done = false;
-    for (int attempt = 0; attempt < 16 && !done; attempt++) {
-        xs_transaction_t t = xs_transaction_start(env->xs);
-        xs_rm(env->xs, t, fe);
-        xs_rm(env->xs, t, be);
-        bool ok = write_owned(env->xs, t, fe, NULL, NULL, fe_perms) &&
-                  write_owned(env->xs, t, fe, "backend", be, fe_perms) &&
-                  write_owned(env->xs, t, fe, "backend-id", "0", fe_perms) &&
-                  write_owned(env->xs, t, fe, "state", "1", fe_perms) &&
-                  write_owned(env->xs, t, fe, "tag", tag, fe_perms) &&
-                  write_owned(env->xs, t, be, NULL, NULL, be_perms) &&
-                  write_owned(env->xs, t, be, "frontend", fe, be_perms) &&
-                  write_owned(env->xs, t, be, "frontend-id", feid, be_perms) &&
-                  write_owned(env->xs, t, be, "online", "1", be_perms) &&
-                  write_owned(env->xs, t, be, "state", "1", be_perms);
-        for (const char *const *k = keys; ok && k && *k; k++) {
-            char **kv = g_strsplit(*k, "=", 2);
-            g_assert_nonnull(kv[1]);
-            ok = write_owned(env->xs, t, be, kv[0], kv[1], be_perms);
-            g_strfreev(kv);
-        }
-        g_assert_true(ok);
-        done = xs_transaction_end(env->xs, t, false);
-        g_assert_true(done || errno == EAGAIN);
-    }
-    g_assert_true(done);
+    struct toolstack_job j = { fe, be, feid, tag, keys, fe_perms, be_perms };
+    g_assert_true(xstore_transact(env->xs, toolstack_add, &j));
     g_free(fe);
     g_free(be);
 }
@@ -155,23 +165,11 @@ void xb_toolstack_add(XbEnv *env, unsigned domid, unsigned devid, const char *ta
 int xb_toolstack_remove(XbEnv *env, unsigned domid, unsigned devid, int timeout_ms)
 {
     char *fe = xb_frontend_dir(domid, devid), *be = xb_backend_dir(domid, devid);
-    char *online = g_strdup_printf("%s/online", be), *state = g_strdup_printf("%s/state", be);
-    bool done = false;
-    for (int attempt = 0; attempt < 16 && !done; attempt++) {
-        xs_transaction_t t = xs_transaction_start(env->xs);
-        unsigned int len;
-        char *cur = xs_read(env->xs, t, state, &len);
-        xs_write(env->xs, t, online, "0", 1);
-        if (!cur || strcmp(cur, "6") != 0)
-            xs_write(env->xs, t, state, "5", 1);
-        free(cur);
-        done = xs_transaction_end(env->xs, t, false);
-    }
-    g_assert_true(done);
+    char *state = g_strdup_printf("%s/state", be);
+    g_assert_true(xstore_close_device(env->xs, be));
     int reached = xb_wait_state(env, state, "6", timeout_ms);
     xs_rm(env->xs, XBT_NULL, fe);
     xs_rm(env->xs, XBT_NULL, be);
-    g_free(online);
     g_free(state);
     g_free(fe);
     g_free(be);
