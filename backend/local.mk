@@ -1,57 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# backend/: the 9P server (transport-agnostic) and the daemon around it.
+# backend/: the daemon, one layer per directory (docs/design.md "Layers"):
+#   proto/      the 9P protocol: codec, message table, client
+#   server/     the 9P server: sessions, fids, Tflush, operations (over fsdrv/)
+#   xen/        the Xen device glue of a worker: grant maps, event channels, ring threads
+#   worker/     a device's or connection's process and its sandbox
+#   supervisor/ xenstore, device states, control socket, the workers
+#   common/     the log, the supervisor-worker link, settings, xenstore helpers
+include backend/proto/local.mk
+include backend/common/local.mk
+include backend/server/local.mk
+include backend/xen/local.mk
+include backend/worker/local.mk
+include backend/supervisor/local.mk
 
-# The server: codec, message table, sessions, fids, Tflush, workers, handlers.
-noinst_LIBRARIES += backend/libp9server.a
-backend_libp9server_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-backend_libp9server_a_SOURCES = \
-	backend/p9_proto.h \
-	backend/p9_codec.h backend/p9_codec.c \
-	backend/p9_table.h backend/p9_table.c \
-	backend/p9_client.h backend/p9_client.c \
-	backend/server.h backend/session.h backend/session.c \
-	backend/workers.c \
-	backend/fid.c \
-	backend/ops.h backend/ops_util.h backend/ops_util.c \
-	backend/ops_common.c \
-	backend/ops_dotl.c \
-	backend/ops_dir.h backend/ops_dir.c \
-	backend/ops_dotu.c \
-	backend/ops_xattr.h backend/ops_xattr.c \
-	backend/trace.h backend/trace.c \
-	backend/log.h backend/log.c \
-	backend/export_config.h backend/export_config.c
-
-P9SERVER_LIBS = backend/libp9server.a fsdrv/libfsdrv.a $(GLIB_LIBS)
-
-# xenstore conveniences shared by the daemon, the CLI and the frontend library.
-noinst_LIBRARIES += backend/libxenstore-util.a
-backend_libxenstore_util_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS)
-backend_libxenstore_util_a_SOURCES = backend/xen_store.h backend/xen_store.c
-
+# One binary: the supervisor, or with --worker (started by the supervisor) a worker.
 sbin_PROGRAMS += xen9pd
-xen9pd_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS) $(XENGNTTAB_CFLAGS) \
-	$(XENEVTCHN_CFLAGS) $(XENTOOLCORE_CFLAGS) $(SECCOMP_CFLAGS)
-xen9pd_SOURCES = \
-	backend/xen9pd.c \
-	backend/daemon.h backend/daemon.c \
-	backend/fdlimit.h backend/fdlimit.c \
-	backend/control.h backend/control.c \
-	backend/socket_server.h backend/socket_server.c \
-	backend/xen_backend.h backend/xen_backend.c \
-	backend/xen_device.h backend/xen_device.c \
-	backend/worker_link.h backend/worker_link.c \
-	backend/worker_proc.h backend/worker_proc.c \
-	backend/worker_main.h backend/worker_main.c \
-	backend/worker_xen.c \
-	backend/worker_socket.c \
-	backend/sandbox.h backend/sandbox.c \
-	backend/socket_conn.h backend/socket_conn.c \
-	backend/wakeup.h backend/wakeup.c \
-	backend/xen_ring.h backend/xen_ring.c
-xen9pd_LDADD = $(P9SERVER_LIBS) ring/libring.a backend/libxenstore-util.a \
-	$(XENSTORE_LIBS) $(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(XENTOOLCORE_LIBS) $(SECCOMP_LIBS) \
-	$(GLIB_LIBS)
+xen9pd_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS)
+xen9pd_SOURCES = backend/xen9pd.c
+xen9pd_LDADD = backend/supervisor/libsupervisor.a backend/worker/libworker.a \
+	backend/xen/libxenring.a $(P9SERVER_LIBS) ring/libring.a $(XENSTORE_UTIL_LIBS) \
+	$(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(XENTOOLCORE_LIBS) $(SECCOMP_LIBS) $(GLIB_LIBS)
 
 # The systemd unit, with the installed path of the daemon.
 systemdunit_DATA = backend/xen9pd.service

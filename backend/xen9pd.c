@@ -18,17 +18,17 @@
 
 #include <glib.h>
 
-#include "backend/daemon.h"
-#include "backend/export_config.h"
-#include "backend/fdlimit.h"
-#include "backend/log.h"
-#include "backend/sandbox.h"
-#include "backend/server.h"
-#include "backend/socket_server.h"
-#include "backend/trace.h"
-#include "backend/worker_main.h"
-#include "backend/worker_proc.h"
-#include "backend/xen_backend.h"
+#include "backend/supervisor/daemon.h"
+#include "backend/common/export_config.h"
+#include "backend/supervisor/fdlimit.h"
+#include "backend/common/log.h"
+#include "backend/worker/sandbox.h"
+#include "backend/server/server.h"
+#include "backend/supervisor/socket_server.h"
+#include "backend/server/trace.h"
+#include "backend/worker/worker_main.h"
+#include "backend/supervisor/worker_proc.h"
+#include "backend/supervisor/xen_backend.h"
 #include "fsdrv/fsdrv.h"
 
 static char *opt_listen;

@@ -7,3 +7,7 @@ include tests/fuzz/local.mk
 include tests/linux-guest/local.mk
 include tests/xenlab/local.mk
 include tests/xenbackend/local.mk
+
+# The layers keep to their includes (docs/design.md "Layers").
+TESTS += tests/test-layers.sh
+EXTRA_DIST += tests/test-layers.sh

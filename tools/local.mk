@@ -4,15 +4,16 @@
 sbin_PROGRAMS += xen9p
 xen9p_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS)
 xen9p_SOURCES = tools/xen9p.c
-xen9p_LDADD = backend/libxenstore-util.a $(XENSTORE_LIBS) $(GLIB_LIBS)
+xen9p_LDADD = $(XENSTORE_UTIL_LIBS) $(GLIB_LIBS)
 
 # A user-space 9pfs frontend (Linux trans_xen.c behaviour), for the benchmark and tests.
 noinst_LIBRARIES += tools/libp9front.a
 tools_libp9front_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS) \
 	$(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS)
 tools_libp9front_a_SOURCES = tools/p9front.h tools/p9front.c
-P9FRONT_LIBS = tools/libp9front.a backend/libp9server.a fsdrv/libfsdrv.a ring/libring.a \
-	backend/libxenstore-util.a \
+# The client side links the protocol only, not the server.
+P9FRONT_LIBS = tools/libp9front.a backend/proto/libp9proto.a ring/libring.a \
+	backend/common/libxenstore-util.a \
 	$(XENSTORE_LIBS) $(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(GLIB_LIBS)
 
 bin_PROGRAMS += xen9p-bench

@@ -22,7 +22,7 @@
 #include <xenstore.h>
 #include <xen/io/xenbus.h>
 
-#include "backend/xen_store.h"
+#include "backend/common/xen_store.h"
 
 #define MAX_RINGS 4
 
@@ -670,10 +670,15 @@ int p9front_wait(struct p9front *fs, uint16_t tag, struct p9front_reply *reply)
     pthread_mutex_lock(&fs->lock);
     struct slot *s = &fs->slots[tag];
     while (s->state == SLOT_SENT && !err) {
-        if (fs->stats.broken)
+        if (fs->stats.broken) {
             err = -EPIPE;
-        else if (pthread_cond_timedwait(&fs->changed, &fs->lock, &deadline) == ETIMEDOUT)
+        } else if (pthread_cond_timedwait(&fs->changed, &fs->lock, &deadline) == ETIMEDOUT) {
+            /* A reply that never came: the backend is gone; the other
+             * requests in flight fail at once instead of one timeout each. */
             err = -ETIMEDOUT;
+            fs->stats.broken = true;
+            pthread_cond_broadcast(&fs->changed);
+        }
     }
     if (!err && s->state != SLOT_DONE)
         err = -EINVAL;

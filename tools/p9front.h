@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "backend/p9_client.h"
+#include "backend/proto/p9_client.h"
 #include "ring/ring.h"
 
 struct p9front;

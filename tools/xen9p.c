@@ -26,8 +26,8 @@
 #include <xen/io/xenbus.h>
 #include <xenstore.h>
 
-#include "backend/xen_backend.h"
-#include "backend/xen_store.h"
+#include "backend/common/control_socket.h"
+#include "backend/common/xen_store.h"
 
 #define EXIT_USAGE 2
 

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/p9_client.h"
-#include "backend/p9_codec.h"
-#include "backend/p9_table.h"
+#include "backend/proto/p9_client.h"
+#include "backend/proto/p9_codec.h"
+#include "backend/proto/p9_table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "backend/p9_table.h"
+#include "backend/proto/p9_table.h"
 #include "tests/unit/server-harness.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -6,7 +6,7 @@
 check_PROGRAMS += tests/fuzz/make-seeds
 tests_fuzz_make_seeds_SOURCES = tests/fuzz/make-seeds.c
 tests_fuzz_make_seeds_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-tests_fuzz_make_seeds_LDADD = $(P9SERVER_LIBS)
+tests_fuzz_make_seeds_LDADD = $(P9PROTO_LIBS)
 
 EXTRA_DIST += tests/fuzz/run-fuzz.sh
 
@@ -16,7 +16,7 @@ noinst_PROGRAMS += tests/fuzz/fuzz-decode tests/fuzz/fuzz-session
 tests_fuzz_fuzz_decode_SOURCES = tests/fuzz/fuzz-decode.c
 tests_fuzz_fuzz_decode_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_decode_LDFLAGS = $(FUZZ_FLAGS)
-tests_fuzz_fuzz_decode_LDADD = $(P9SERVER_LIBS)
+tests_fuzz_fuzz_decode_LDADD = $(P9PROTO_LIBS)
 tests_fuzz_fuzz_session_SOURCES = tests/fuzz/fuzz-session.c \
 	tests/unit/server-harness.h tests/unit/server-harness.c
 tests_fuzz_fuzz_session_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(FUZZ_FLAGS)

@@ -19,8 +19,8 @@
 
 #include <glib.h>
 
-#include "backend/p9_client.h"
-#include "backend/p9_table.h"
+#include "backend/proto/p9_client.h"
+#include "backend/proto/p9_table.h"
 
 static const unsigned dialects[] = { P9_2000, P9_2000_U, P9_2000_L };
 

@@ -5,7 +5,7 @@
 check_PROGRAMS += tests/integration/p9probe
 tests_integration_p9probe_SOURCES = tests/integration/p9probe.c
 tests_integration_p9probe_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-tests_integration_p9probe_LDADD = $(P9SERVER_LIBS)
+tests_integration_p9probe_LDADD = $(P9PROTO_LIBS)
 
 TESTS += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh \
 	tests/integration/test-workers.sh

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * p9probe: a minimal synchronous 9P2000.L client over a stream socket,
- * built on backend/p9_client.h, for the integration tests of xen9pd's
+ * built on backend/proto/p9_client.h, for the integration tests of xen9pd's
  * socket listener (diod's tools cannot use a unix socket).
  *
  *   p9probe unix:PATH|tcp:A.B.C.D:PORT cat FILE    file contents to stdout
@@ -24,7 +24,7 @@
 
 #include <glib.h>
 
-#include "backend/p9_client.h"
+#include "backend/proto/p9_client.h"
 
 #define MSIZE 65536u
 

@@ -34,7 +34,7 @@ check_PROGRAMS += tests/unit/test-codec
 TESTS += tests/unit/test-codec
 tests_unit_test_codec_SOURCES = tests/unit/test-codec.c
 tests_unit_test_codec_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-tests_unit_test_codec_LDADD = $(P9SERVER_LIBS)
+tests_unit_test_codec_LDADD = $(P9PROTO_LIBS)
 
 SERVER_HARNESS_SOURCES = tests/unit/server-harness.h tests/unit/server-harness.c
 check_PROGRAMS += tests/unit/test-server
@@ -75,6 +75,6 @@ EXTRA_DIST += tests/unit/test-server-valgrind.sh
 # --- the worker's sandbox, from inside ----------------------------------------
 check_PROGRAMS += tests/unit/test-sandbox
 TESTS += tests/unit/test-sandbox
-tests_unit_test_sandbox_SOURCES = tests/unit/test-sandbox.c backend/sandbox.h backend/sandbox.c
-tests_unit_test_sandbox_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENTOOLCORE_CFLAGS) $(SECCOMP_CFLAGS)
-tests_unit_test_sandbox_LDADD = $(XENTOOLCORE_LIBS) $(SECCOMP_LIBS) $(GLIB_LIBS)
+tests_unit_test_sandbox_SOURCES = tests/unit/test-sandbox.c
+tests_unit_test_sandbox_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tests_unit_test_sandbox_LDADD = $(SANDBOX_LIBS) $(GLIB_LIBS)

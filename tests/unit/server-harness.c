@@ -4,7 +4,7 @@
 
 #include "tests/unit/server-harness.h"
 
-#include "backend/p9_table.h"
+#include "backend/proto/p9_table.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -15,8 +15,8 @@
 
 #include <glib.h>
 
-#include "backend/p9_client.h"
-#include "backend/server.h"
+#include "backend/proto/p9_client.h"
+#include "backend/server/server.h"
 #include "fsdrv/fsdrv.h"
 
 struct h_options {

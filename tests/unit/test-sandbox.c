@@ -33,7 +33,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "backend/sandbox.h"
+#include "backend/worker/sandbox.h"
 
 /* What a try reports through its exit status. */
 enum { TRY_REFUSED = 0, TRY_ALLOWED = 1, TRY_SETUP_FAILED = 2 };

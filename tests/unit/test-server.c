@@ -16,7 +16,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "backend/trace.h"
+#include "backend/proto/p9_table.h"
+#include "backend/server/ops.h"
+#include "backend/server/trace.h"
 #include "tests/unit/server-harness.h"
 
 #define ROOT 1
@@ -880,9 +882,26 @@ static void test_trace(void)
     h_free(h);
 }
 
+/* Every request of the protocol's table has an operation, Tflush (the
+ * session's own) excepted, and nothing else has one. */
+static void test_every_message_served(void)
+{
+    unsigned served = 0;
+    for (unsigned i = 0; p9_op_at(i); i++) {
+        const struct p9_op *op = p9_op_at(i);
+        g_assert_true((p9_handler_of(op->id) != NULL) == (op->id != P9_TFLUSH));
+        served += op->id != P9_TFLUSH;
+    }
+    unsigned handled = 0;
+    for (unsigned id = 0; id < 256; id++)
+        handled += p9_handler_of((uint8_t)id) != NULL;
+    g_assert_cmpuint(handled, ==, served);
+}
+
 int main(int argc, char **argv)
 {
     h_init(&argc, &argv);
+    g_test_add_func("/server/every-message-served", test_every_message_served);
     g_test_add_func("/server/version/msize", test_version_msize);
     g_test_add_func("/server/version/strings", test_version_strings);
     g_test_add_func("/server/version/resets-fids", test_version_resets_fids);

@@ -59,10 +59,9 @@ tests_xenbackend_test_xb_hostile_SOURCES = tests/xenbackend/test-xb-hostile.c
 tests_xenbackend_test_xb_hostile_CFLAGS = $(XB_CFLAGS)
 tests_xenbackend_test_xb_hostile_LDADD = $(XB_LIBS)
 # The capabilities a worker must have come from the sandbox's own table.
-tests_xenbackend_test_xb_workers_SOURCES = tests/xenbackend/test-xb-workers.c \
-	backend/sandbox.h backend/sandbox.c
-tests_xenbackend_test_xb_workers_CFLAGS = $(XB_CFLAGS) $(XENTOOLCORE_CFLAGS) $(SECCOMP_CFLAGS)
-tests_xenbackend_test_xb_workers_LDADD = $(XB_LIBS) $(XENTOOLCORE_LIBS) $(SECCOMP_LIBS)
+tests_xenbackend_test_xb_workers_SOURCES = tests/xenbackend/test-xb-workers.c
+tests_xenbackend_test_xb_workers_CFLAGS = $(XB_CFLAGS)
+tests_xenbackend_test_xb_workers_LDADD = $(SANDBOX_LIBS) $(XB_LIBS)
 
 # They run the daemon, the CLI and the emulator's programs and libraries.
 $(XB_TESTS): xen9pd xen9p tests/xenemu/xenemu-xenstored \

@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/fdlimit.h"
-#include "backend/sandbox.h"
+#include "backend/supervisor/fdlimit.h"
+#include "backend/worker/sandbox.h"
 #include "tests/xenbackend/xb-env.h"
 
 #define T XB_TIMEOUT_MS

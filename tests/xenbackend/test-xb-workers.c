@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/sandbox.h"
+#include "backend/worker/sandbox.h"
 #include "tests/xenbackend/xb-env.h"
 
 #define T XB_TIMEOUT_MS

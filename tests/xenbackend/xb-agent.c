@@ -12,7 +12,7 @@
 #include <xenstore.h>
 #include <xen/io/xenbus.h>
 
-#include "backend/xen_store.h"
+#include "backend/common/xen_store.h"
 #include "tests/xenbackend/xb-9p.h"
 
 #define FIRST_FID 100

@@ -12,7 +12,7 @@
 
 #include <xenstore.h>
 
-#include "backend/xen_store.h"
+#include "backend/common/xen_store.h"
 
 /* ---- xenstore ---- */
 

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Security model names and opt-ins (see export_config.h). */
+#include "config.h"
+
+#include "backend/common/export_config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+static const struct { const char *name; enum fsdrv_model model; } models[] = {
+    { "none", FSDRV_MODEL_NONE },
+    { "passthrough", FSDRV_MODEL_PASSTHROUGH },
+};
+
+bool export_model_parse(const char *name, enum fsdrv_model *out)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        if (strcmp(name, models[i].name) == 0) {
+            *out = models[i].model;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *export_model_name(enum fsdrv_model model)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        if (models[i].model == model)
+            return models[i].name;
+    }
+    return "?";
+}
+
+char *export_optins_text(const struct fsdrv_config *cfg)
+{
+    return g_strconcat(cfg->allow_acl ? ", allow-acl" : "",
+                       cfg->allow_setid ? ", allow-setid" : "",
+                       cfg->allow_devices ? ", allow-devices" : "", NULL);
+}

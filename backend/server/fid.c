@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Fids: the client's handles, per session (docs/design.md: fid tables are per device). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "backend/server/session.h"
+
+struct p9_fid *p9_fid_new(uint32_t num, uid_t uid, struct fsdrv_node *node)
+{
+    struct p9_fid *fid = g_new0(struct p9_fid, 1);
+    atomic_init(&fid->refs, 1);
+    fid->num = num;
+    fid->uid = uid;
+    fid->node = node;
+    fid->kind = FID_FILE;
+    pthread_mutex_init(&fid->lock, NULL);
+    return fid;
+}
+
+struct p9_fid *p9_fid_ref(struct p9_fid *fid)
+{
+    atomic_fetch_add_explicit(&fid->refs, 1, memory_order_relaxed);
+    return fid;
+}
+
+void p9_fid_unref(struct p9_fid *fid)
+{
+    if (!fid || atomic_fetch_sub_explicit(&fid->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    if (fid->charged)
+        atomic_fetch_sub_explicit(&fid->session->held, fid->charged, memory_order_relaxed);
+    if (fid->file)
+        fsdrv_close(fid->file);
+    fsdrv_node_unref(fid->node);
+    g_free(fid->xattr_name);
+    g_free(fid->xattr_buf);
+    pthread_mutex_destroy(&fid->lock);
+    g_free(fid);
+}
+
+struct fsdrv_node *p9_fid_node(struct p9_fid *fid)
+{
+    pthread_mutex_lock(&fid->lock);
+    struct fsdrv_node *node = fsdrv_node_ref(fid->node);
+    pthread_mutex_unlock(&fid->lock);
+    return node;
+}
+
+struct p9_fid *p9_session_fid(struct p9_session *s, uint32_t num)
+{
+    pthread_mutex_lock(&s->lock);
+    struct p9_fid *fid = g_hash_table_lookup(s->fids, GUINT_TO_POINTER(num));
+    if (fid)
+        p9_fid_ref(fid);
+    pthread_mutex_unlock(&s->lock);
+    return fid;
+}
+
+int p9_fid_charge(struct p9_session *s, struct p9_fid *fid, uint64_t bytes)
+{
+    uint_fast64_t held = atomic_load_explicit(&s->held, memory_order_relaxed);
+    do {
+        if (held + bytes > s->cfg.max_held) {
+            p9_session_limit_hit(s, "the memory its fids may hold (names, xattr values)");
+            return -ENOMEM;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(&s->held, &held, held + bytes,
+                                                    memory_order_relaxed, memory_order_relaxed));
+    fid->session = s;
+    fid->charged += bytes;
+    return 0;
+}
+
+int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
+{
+    struct p9_session *s = req->session;
+    /* What a fid costs dom0, so a guest cannot pin memory with fids
+     * (docs/design.md "Limits"): the fid, its node's name, a value it holds. */
+    int err = p9_fid_charge(s, fid, sizeof(*fid) + strlen(fsdrv_node_path(fid->node)) +
+                                        fid->xattr_size);
+    if (err)
+        return err;
+    pthread_mutex_lock(&s->lock);
+    /* A flushed request must leave no trace (docs/design.md: a cancelled Twalk's
+     * newfid does not appear), so the check and the insert share the lock
+     * the flush takes. */
+    if (atomic_load(&req->cancel.requested))
+        err = -EINTR;
+    else if (g_hash_table_contains(s->fids, GUINT_TO_POINTER(fid->num)))
+        err = -EBADF;
+    else if (g_hash_table_size(s->fids) >= s->cfg.max_fids) {
+        p9_session_limit_hit(s, "max fids");
+        err = -EMFILE;
+    } else {
+        g_hash_table_insert(s->fids, GUINT_TO_POINTER(fid->num), p9_fid_ref(fid));
+        req->committed = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return err;
+}
+
+struct p9_fid *p9_session_take_fid(struct p9_session *s, uint32_t num)
+{
+    struct p9_fid *fid = NULL;
+    pthread_mutex_lock(&s->lock);
+    g_hash_table_steal_extended(s->fids, GUINT_TO_POINTER(num), NULL, (gpointer *)&fid);
+    pthread_mutex_unlock(&s->lock);
+    return fid;
+}
+
+void p9_session_clear_fids(struct p9_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    GHashTable *old = s->fids;
+    s->fids = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                    (GDestroyNotify)p9_fid_unref);
+    pthread_mutex_unlock(&s->lock);
+    /* Closing files may take time: outside the lock. */
+    g_hash_table_destroy(old);
+}
+
+void p9_session_rebase_fids(struct p9_session *s, const struct fsdrv_node *from,
+                            const struct fsdrv_node *to)
+{
+    GHashTableIter it;
+    gpointer value;
+    pthread_mutex_lock(&s->lock);
+    g_hash_table_iter_init(&it, s->fids);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct p9_fid *fid = value;
+        pthread_mutex_lock(&fid->lock);
+        struct fsdrv_node *moved = fsdrv_node_rebase(fid->node, from, to);
+        if (moved) {
+            fsdrv_node_unref(fid->node);
+            fid->node = moved;
+        }
+        pthread_mutex_unlock(&fid->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The messages every dialect shares: version, attach, walk, read, write, clunk, remove. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/server/ops.h"
+#include "backend/server/ops_dir.h"
+#include "backend/server/ops_util.h"
+#include "backend/server/ops_xattr.h"
+
+/* "9P2000.L" and any "9P2000.L.*"; "9P2000.u"; "9P2000" and "9P2000.<other>". */
+static unsigned dialect_of(const char *version, const char **name)
+{
+    static const struct { const char *prefix; unsigned dialect; } known[] = {
+        { "9P2000.L", P9_2000_L }, { "9P2000.u", P9_2000_U }, { "9P2000", P9_2000 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
+        size_t n = strlen(known[i].prefix);
+        if (strncmp(version, known[i].prefix, n) == 0 && (version[n] == '\0' || version[n] == '.')) {
+            *name = known[i].prefix;
+            return known[i].dialect;
+        }
+    }
+    *name = "unknown";
+    return P9_DIALECT_NONE;
+}
+
+int op_version(struct p9_request *req)
+{
+    struct p9_session *s = req->session;
+    uint32_t msize = req->in.a[0].d;
+    const char *name;
+    unsigned dialect = dialect_of(req->in.a[1].s.s, &name);
+
+    req->dialect = dialect;     /* an error is answered in the dialect asked for */
+    if (msize < P9_MIN_MSIZE)
+        return -EMSGSIZE;
+    /* Tversion starts a new session: every fid of the old one goes. */
+    p9_session_clear_fids(s);
+    pthread_mutex_lock(&s->lock);
+    s->dialect = dialect;
+    s->msize = msize < s->cfg.max_msize ? msize : s->cfg.max_msize;
+    req->out[0].d = s->msize;
+    pthread_mutex_unlock(&s->lock);
+    req->out[1].s = p9_str_of(name);
+    return 0;
+}
+
+int op_auth(struct p9_request *req)
+{
+    /* No authentication: the transport is the trust boundary (Xen grants).
+     * ENOENT is how 9P2000.L servers say "not required" (diod's clients
+     * then attach without an afid). */
+    return -ENOENT;
+}
+
+static uid_t attach_uid(struct p9_request *req)
+{
+    if (req->dialect & (P9_2000_U | P9_2000_L)) {
+        uint32_t n_uname = req->in.a[4].d;
+        if (n_uname != P9_NONUNAME)
+            return n_uname;
+    }
+    /* 9P2000 names users by string; numeric names are taken as ids. */
+    const char *uname = req->in.a[2].s.s;
+    char *end;
+    unsigned long v = strtoul(uname, &end, 10);
+    return (*uname && !*end && v < P9_NONUNAME) ? (uid_t)v : 0;
+}
+
+int op_attach(struct p9_request *req)
+{
+    uint32_t fidnum = req->in.a[0].d, afid = req->in.a[1].d;
+    struct fsdrv_export *exp = req_export(req);
+    struct stat st;
+
+    if (afid != P9_NOFID)
+        return -EINVAL;
+    /* The attach name is ignored: every aname attaches to the export root. */
+    struct fsdrv_node *root = fsdrv_root(exp);
+    int err = fsdrv_getattr(exp, root, NULL, &st);
+    if (err) {
+        fsdrv_node_unref(root);
+        return err;
+    }
+    struct p9_fid *fid = p9_fid_new(fidnum, attach_uid(req), root);
+    err = p9_session_add_fid(req, fid);
+    p9_fid_unref(fid);
+    if (err)
+        return err;
+    qid_from_stat(exp, &st, &req->out[0].Q);
+    return 0;
+}
+
+/* Twalk rules: at most 16 names, each one component (no '/', not empty),
+ * ".." at the root stays there; a partial walk answers the qids it made
+ * and creates no fid; zero names clones; newfid may equal fid. */
+int op_walk(struct p9_request *req)
+{
+    uint32_t fidnum = req->in.a[0].d, newfid = req->in.a[1].d;
+    uint16_t n = req->in.a[2].T.n;
+    const struct p9_str *names = req->in.a[2].T.v;
+    struct fsdrv_export *exp = req_export(req);
+    struct p9_fid *fid;
+    int err;
+
+    for (unsigned i = 0; i < n; i++) {
+        if (strcmp(names[i].s, ".") != 0 && !req_name_valid(&names[i], true))
+            return -EINVAL;
+    }
+    if ((err = req_node_fid(req, fidnum, &fid)))
+        return err;
+    struct fsdrv_node *node = p9_fid_node(fid);
+    unsigned done;
+    for (done = 0; done < n; done++) {
+        struct fsdrv_node *next;
+        struct stat st;
+        err = walk_name(exp, node, names[done].s, &next, &st);
+        if (err)
+            break;
+        qid_from_stat(exp, &st, &req->in.qids[done]);
+        fsdrv_node_unref(node);
+        node = next;
+    }
+    if (done == 0 && n > 0) {
+        fsdrv_node_unref(node);
+        p9_fid_unref(fid);
+        return err;
+    }
+    req->out[0].R.n = done;
+    req->out[0].R.v = req->in.qids;
+    if (done < n) {
+        fsdrv_node_unref(node);         /* partial: no fid */
+        p9_fid_unref(fid);
+        return 0;
+    }
+    if (newfid == fidnum) {
+        struct p9_session *s = req->session;
+        pthread_mutex_lock(&s->lock);
+        err = atomic_load(&req->cancel.requested) ? -EINTR : 0;
+        if (!err) {
+            pthread_mutex_lock(&fid->lock);
+            struct fsdrv_node *old = fid->node;
+            fid->node = node;
+            node = old;
+            pthread_mutex_unlock(&fid->lock);
+            req->committed = true;
+        }
+        pthread_mutex_unlock(&s->lock);
+        fsdrv_node_unref(node);
+    } else {
+        struct p9_fid *nf = p9_fid_new(newfid, fid->uid, node);
+        err = p9_session_add_fid(req, nf);
+        p9_fid_unref(nf);
+    }
+    p9_fid_unref(fid);
+    return err;
+}
+
+int op_read(struct p9_request *req)
+{
+    uint64_t offset = req->in.a[1].q;
+    uint32_t cap = req_payload_cap(req, req->in.a[2].d);
+    struct p9_fid *fid;
+    int err;
+
+    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+        return err;
+    if (fid->kind == FID_XATTR_READ) {
+        err = xattr_fid_read(req, fid, offset, cap);
+    } else if (fid->kind != FID_FILE) {
+        err = -EBADF;
+    } else {
+        struct fsdrv_file *file;
+        if ((err = fid_open_file(fid, &file)) == 0) {
+            if (fsdrv_file_is_dir(file)) {
+                err = req->dialect == P9_2000_L ? -EISDIR : dir_read_stats(req, fid, offset, cap);
+            } else if (offset > INT64_MAX) {
+                err = -EINVAL;
+            } else {
+                uint8_t *buf = p9_reply_payload(req, cap);
+                ssize_t got = fsdrv_pread(file, buf, cap, offset, &req->cancel);
+                if (got < 0)
+                    err = got;
+                else
+                    req->out[0].D = (struct p9_data){ .count = got, .ptr = NULL };
+            }
+        }
+    }
+    p9_fid_unref(fid);
+    return err;
+}
+
+int op_write(struct p9_request *req)
+{
+    uint64_t offset = req->in.a[1].q;
+    const struct p9_data *data = &req->in.a[2].D;
+    struct p9_fid *fid;
+    int err;
+
+    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+        return err;
+    if (fid->kind == FID_XATTR_WRITE) {
+        err = xattr_fid_write(req, fid, offset, data);
+    } else if (fid->kind != FID_FILE) {
+        err = -EBADF;
+    } else {
+        struct fsdrv_file *file;
+        if ((err = fid_open_file(fid, &file)) == 0) {
+            if (offset > INT64_MAX) {
+                err = -EINVAL;
+            } else {
+                ssize_t put = fsdrv_pwrite(file, data->ptr, data->count, offset, &req->cancel);
+                if (put < 0)
+                    err = put;
+                else
+                    req->out[0].d = put;
+            }
+        }
+    }
+    p9_fid_unref(fid);
+    return err;
+}
+
+int op_clunk(struct p9_request *req)
+{
+    struct p9_fid *fid = p9_session_take_fid(req->session, req->in.a[0].d);
+    int err = 0;
+    if (!fid)
+        return -EBADF;
+    if (fid->kind == FID_XATTR_WRITE) {
+        err = xattr_fid_commit(req, fid);
+    } else if (fid->remove_on_clunk) {
+        struct fsdrv_node *node = p9_fid_node(fid);
+        err = fsdrv_remove(req_export(req), node);
+        fsdrv_node_unref(node);
+    }
+    p9_fid_unref(fid);
+    return err;
+}
+
+int op_remove(struct p9_request *req)
+{
+    /* The fid is clunked whether or not the remove succeeds (9P manual). */
+    struct p9_fid *fid = p9_session_take_fid(req->session, req->in.a[0].d);
+    if (!fid)
+        return -EBADF;
+    struct fsdrv_node *node = p9_fid_node(fid);
+    int err = fsdrv_remove(req_export(req), node);
+    fsdrv_node_unref(node);
+    p9_fid_unref(fid);
+    return err;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The socket transport: plain 9P over a unix or TCP (loopback) stream, for
+ * ordinary 9P clients, the Linux kernel client (trans=fd/tcp) and tests.  The
+ * listener lives in the supervisor; every accepted connection is served by a
+ * worker process of its own, confined like a Xen device's (worker_socket.c),
+ * so the socket tests exercise the sandbox too.
+ */
+#ifndef XEN9P_SOCKET_SERVER_H
+#define XEN9P_SOCKET_SERVER_H
+
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "backend/supervisor/worker_proc.h"
+#include "fsdrv/fsdrv.h"
+
+struct socket_server;
+
+/* Files open at once in the export, per connection, unless --max-open-files
+ * says otherwise: Linux's cache=loose keeps a file open per cached inode. */
+#define SOCKET_MAX_OPEN_FILES 4096
+
+/* `spec`: "unix:PATH" or "tcp:ADDRESS:PORT" (numeric address). */
+struct socket_server *socket_server_new(const char *spec, const char *export_dir,
+                                        const struct fsdrv_config *cfg,
+                                        const struct worker_options *workers, GError **error);
+
+/* Serves until `stop_fd` (an fd such as a signalfd) becomes readable. */
+void socket_server_run(struct socket_server *srv, int stop_fd);
+
+/* Stops every connection's worker, then the listener. */
+void socket_server_free(struct socket_server *srv);
+
+#endif

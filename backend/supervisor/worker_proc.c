@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Starting, watching and stopping worker processes (see worker_proc.h). */
+#include "config.h"
+
+#include "backend/supervisor/worker_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend/common/log.h"
+#include "backend/common/worker_link.h"
+
+/* The worker finds its link here (worker_main). */
+#define WORKER_LINK_FD 3
+
+extern char **environ;
+
+/* Namespaces a confined worker starts in (docs/security.md "Barriers"). */
+#define SANDBOX_NAMESPACES (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+char *worker_binary_of(const char *argv0)
+{
+    /* As started: a wrapper script (the lab's) stays in the path, so is the
+     * binary an upgrade installed later; /proc/self/exe only as a last resort. */
+    if (argv0 && strchr(argv0, '/')) {
+        char *real = realpath(argv0, NULL);
+        if (real) {
+            char *copy = g_strdup(real);
+            free(real);
+            return copy;
+        }
+    }
+    char *found = argv0 ? g_find_program_in_path(argv0) : NULL;
+    if (found)
+        return found;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return g_strdup("/usr/sbin/xen9pd");
+    self[n] = '\0';
+    return g_strdup(self);
+}
+
+static pid_t clone_with_pidfd(uint64_t flags, int *pidfd)
+{
+    struct clone_args args = {
+        .flags = flags | CLONE_PIDFD,
+        .pidfd = (uintptr_t)pidfd,
+        .exit_signal = SIGCHLD,
+    };
+    return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char *label,
+                                      char **why)
+{
+    int link[2] = { -1, -1 }, logp[2] = { -1, -1 };
+    if (link_pair(link) < 0 || pipe2(logp, O_CLOEXEC) < 0) {
+        *why = g_strdup_printf("cannot make the worker's link: %s", g_strerror(errno));
+        goto fail;
+    }
+    /* Everything the child needs is built before the clone: after it, only
+     * async-signal-safe calls until exec (the supervisor has threads). */
+    const char *argv[16];
+    char memory[16];
+    unsigned n = 0;
+    snprintf(memory, sizeof(memory), "%u", o->memory_mib);
+    argv[n++] = "xen9pd";
+    argv[n++] = "--worker";
+    argv[n++] = "--label";
+    argv[n++] = label;
+    if (!o->sandbox)
+        argv[n++] = "--no-sandbox";
+    if (o->seccomp_log)
+        argv[n++] = "--seccomp-log";
+    if (o->verbose)
+        argv[n++] = "--verbose";
+    if (o->trace)
+        argv[n++] = "--trace";
+    argv[n++] = "--worker-memory";
+    argv[n++] = memory;
+    if (o->core_dumps)
+        argv[n++] = "--worker-core-dumps";
+    argv[n] = NULL;
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    sigset_t none;
+    sigemptyset(&none);
+    int pidfd = -1;
+    gint64 started = g_get_monotonic_time();
+    pid_t pid = clone_with_pidfd(o->sandbox ? SANDBOX_NAMESPACES : 0, &pidfd);
+    if (pid == 0) {
+        /* The child: stdin /dev/null, stderr the log pipe, the link on fd 3. */
+        if (dup2(devnull, STDIN_FILENO) < 0 || dup2(logp[1], STDOUT_FILENO) < 0 ||
+            dup2(logp[1], STDERR_FILENO) < 0 || dup2(link[1], WORKER_LINK_FD) < 0)
+            _exit(126);
+        syscall(SYS_close_range, WORKER_LINK_FD + 1, ~0u, 0);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(o->binary, (char *const *)argv, environ);
+        _exit(127);
+    }
+    int saved = errno;
+    if (devnull >= 0)
+        close(devnull);
+    if (pid < 0) {
+        *why = g_strdup_printf("cannot start a worker: %s", g_strerror(saved));
+        goto fail;
+    }
+    close(link[1]);
+    close(logp[1]);
+    fcntl(logp[0], F_SETFL, O_NONBLOCK);
+    struct worker_proc *w = g_new0(struct worker_proc, 1);
+    w->label = g_strdup(label);
+    w->pid = pid;
+    w->started = started;
+    w->pidfd = pidfd;
+    w->link = link[0];
+    w->log = logp[0];
+    w->partial = g_string_new(NULL);
+    return w;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (link[i] >= 0)
+            close(link[i]);
+        if (logp[i] >= 0)
+            close(logp[i]);
+    }
+    return NULL;
+}
+
+void worker_proc_relay_log(struct worker_proc *w)
+{
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(w->log, buf, sizeof(buf))) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == '\n') {
+                xen9p_log_relay(w->label, w->partial->str);
+                g_string_truncate(w->partial, 0);
+            } else if (w->partial->len < 4096) {
+                /* A longer line is cut: a worker cannot make us hold more. */
+                g_string_append_c(w->partial, buf[i]);
+            }
+        }
+    }
+}
+
+bool worker_proc_reap(struct worker_proc *w)
+{
+    if (w->exited)
+        return true;
+    siginfo_t info = { 0 };
+    if (waitid(P_PIDFD, w->pidfd, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
+        return false;
+    w->exited = true;
+    w->status = info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0)
+                                           : (info.si_status & 0x7f);
+    /* Whatever it wrote last is in the pipe still. */
+    worker_proc_relay_log(w);
+    return true;
+}
+
+char *worker_proc_describe_exit(const struct worker_proc *w)
+{
+    if (WIFEXITED(w->status))
+        return g_strdup_printf("exited with status %d", WEXITSTATUS(w->status));
+    int sig = WTERMSIG(w->status);
+    return g_strdup_printf("killed by signal %d (%s)", sig, strsignal(sig));
+}
+
+static bool wait_exit(struct worker_proc *w, unsigned timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    while (!worker_proc_reap(w)) {
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        if (left <= 0)
+            return false;
+        struct pollfd p[2] = { { .fd = w->pidfd, .events = POLLIN },
+                               { .fd = w->log, .events = POLLIN } };
+        if (poll(p, 2, (int)left) > 0 && (p[1].revents & POLLIN))
+            worker_proc_relay_log(w);
+    }
+    return true;
+}
+
+bool worker_proc_stop(struct worker_proc *w, unsigned timeout_ms)
+{
+    if (w->exited)
+        return true;
+    link_send_empty(w->link, "stop");
+    if (wait_exit(w, timeout_ms))
+        return true;
+    g_warning("%s: the worker did not stop within %u ms: killing it", w->label, timeout_ms);
+    syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
+    return wait_exit(w, 5000);
+}
+
+void worker_proc_free(struct worker_proc *w)
+{
+    if (!w)
+        return;
+    if (!w->exited) {
+        syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
+        wait_exit(w, 5000);
+    }
+    close(w->pidfd);
+    close(w->link);
+    close(w->log);
+    g_string_free(w->partial, TRUE);
+    g_free(w->label);
+    g_free(w);
+}
+
+bool worker_proc_confinement(pid_t pid, struct worker_confinement *out)
+{
+    char path[64], *text = NULL;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    if (pid <= 0 || !g_file_get_contents(path, &text, NULL, NULL))
+        return false;
+    *out = (struct worker_confinement){ .uid = -1, .seccomp = -1, .no_new_privs = -1 };
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        long real, effective;
+        unsigned long long caps;
+        if (sscanf(*l, "Uid: %ld %ld", &real, &effective) == 2)
+            out->uid = effective;
+        else if (sscanf(*l, "CapEff: %llx", &caps) == 1)
+            out->cap_eff = caps;
+        else if (sscanf(*l, "Seccomp: %d", &out->seccomp) != 1)
+            sscanf(*l, "NoNewPrivs: %d", &out->no_new_privs);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    return true;
+}

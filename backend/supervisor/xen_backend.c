@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's main loop in Xen mode: finds 9pfs devices in xenstore
+ * (backend/xen_9pfs, as libxl writes them for type=xen_9pfsd and as
+ * `xen9p attach` does), follows their state, notices vanished domains,
+ * answers the control socket, and closes everything on SIGTERM.
+ */
+#include "config.h"
+
+#include "backend/supervisor/xen_backend.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "backend/supervisor/control.h"
+#include "backend/supervisor/daemon.h"
+#include "backend/common/log.h"
+#include "backend/supervisor/xen_device.h"
+#include "backend/common/xen_store.h"
+
+#define BACKEND_KIND "xen_9pfs"
+#define SHUTDOWN_GRACE_MS 3000
+
+struct backend {
+    struct xen_host host;
+    GHashTable *devices;        /* "domid/devid" -> struct xen_device */
+    char *claim;                /* /local/domain/<self>/libxl/xen-9pfs */
+};
+
+/* ---- the libxl claim (drop-in for type=xen_9pfsd) ---- */
+
+static bool process_named(pid_t pid, const char *name)
+{
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool same = fgets(comm, sizeof(comm), f) && strncmp(comm, name, strlen(name)) == 0 &&
+                (comm[strlen(name)] == '\n' || comm[strlen(name)] == '\0');
+    fclose(f);
+    return same;
+}
+
+static bool xen_9pfsd_running(void)
+{
+    GDir *proc = g_dir_open("/proc", 0, NULL);
+    bool found = false;
+    const char *name;
+    while (proc && !found && (name = g_dir_read_name(proc))) {
+        char *end;
+        long pid = strtol(name, &end, 10);
+        if (!*end && pid > 0)
+            found = process_named(pid, "xen-9pfsd");
+    }
+    if (proc)
+        g_dir_close(proc);
+    return found;
+}
+
+/*
+ * libxl starts xen-9pfsd unless <backend domain>/libxl/xen-9pfs/state
+ * exists; xen-9pfsd itself refuses to run when it does.  We write it too,
+ * with our pid, so a stale claim (a crashed daemon) can be told from a
+ * live one.
+ */
+struct claim_job {
+    const char *state_path, *pid_path;
+    const char *refusal;        /* who serves the devices already, or NULL */
+};
+
+static bool claim_body(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+    struct claim_job *j = ctx;
+    unsigned int len;
+    char *state = xs_read(xs, t, j->state_path, &len);
+    char *pid = xs_read(xs, t, j->pid_path, &len);
+    j->refusal = NULL;
+    if (state) {
+        long other = pid ? strtol(pid, NULL, 10) : 0;
+        if (other > 0 && other != getpid() && process_named(other, "xen9pd"))
+            j->refusal = "another xen9pd";
+        else if (!pid && xen_9pfsd_running())
+            j->refusal = "xen-9pfsd";
+    }
+    free(state);
+    free(pid);
+    if (j->refusal)
+        return false;
+    char mypid[16];
+    snprintf(mypid, sizeof(mypid), "%d", (int)getpid());
+    return xs_write(xs, t, j->state_path, "running", strlen("running")) &&
+           xs_write(xs, t, j->pid_path, mypid, strlen(mypid));
+}
+
+static bool claim_backend(struct backend *be)
+{
+    char *state_path = g_strdup_printf("%s/state", be->claim);
+    char *pid_path = g_strdup_printf("%s/xen9pd-pid", be->claim);
+    struct claim_job j = { state_path, pid_path, NULL };
+    bool ok = xstore_transact(be->host.xs, claim_body, &j);
+    if (!ok && j.refusal) {
+        g_printerr("xen9pd: %s already serves 9pfs devices (%s exists)\n", j.refusal,
+                   state_path);
+        g_warning("%s already serves 9pfs devices (%s exists)", j.refusal, state_path);
+    } else if (!ok) {
+        g_printerr("xen9pd: cannot write %s: %s\n", state_path, g_strerror(errno));
+    }
+    g_free(state_path);
+    g_free(pid_path);
+    return ok;
+}
+
+/* ---- devices ---- */
+
+static char *device_key(unsigned domid, unsigned devid)
+{
+    return g_strdup_printf("%u/%u", domid, devid);
+}
+
+static bool parse_id(const char *s, unsigned long max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static void drop_device(struct backend *be, struct xen_device *d)
+{
+    char *key = device_key(d->domid, d->devid);
+    d->gone = true;
+    g_message("device %s: removed", d->label);
+    g_hash_table_remove(be->devices, key);      /* frees it */
+    g_free(key);
+}
+
+static bool node_exists(struct backend *be, const char *path)
+{
+    char *v = xstore_read(be->host.xs, path);
+    g_free(v);
+    return v != NULL;
+}
+
+/* One device's directory changed (or appeared, or vanished). */
+static void device_changed(struct backend *be, unsigned domid, unsigned devid)
+{
+    char *key = device_key(domid, devid);
+    struct xen_device *d = g_hash_table_lookup(be->devices, key);
+    char *path = g_strdup_printf("%s/%s", be->host.root, key);
+    bool exists = node_exists(be, path);
+    g_free(path);
+    if (!exists) {
+        if (d)
+            drop_device(be, d);
+    } else {
+        if (!d) {
+            d = xen_device_new(&be->host, domid, devid);
+            g_hash_table_insert(be->devices, g_strdup(key), d);
+            g_message("device %s: found", d->label);
+        }
+        xen_device_update(d);
+    }
+    g_free(key);
+}
+
+/* Lists backend/xen_9pfs/<domid>/<devid> and reconciles every device. */
+static void rescan(struct backend *be)
+{
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    char **domains = xstore_directory(be->host.xs, be->host.root);
+    for (char **dom = domains; dom && *dom; dom++) {
+        unsigned domid, devid;
+        if (!parse_id(*dom, UINT16_MAX, &domid))
+            continue;
+        char *dompath = g_strdup_printf("%s/%s", be->host.root, *dom);
+        char **devs = xstore_directory(be->host.xs, dompath);
+        for (char **dev = devs; dev && *dev; dev++) {
+            if (!parse_id(*dev, UINT32_MAX, &devid))
+                continue;
+            g_hash_table_add(seen, device_key(domid, devid));
+            device_changed(be, domid, devid);
+        }
+        g_strfreev(devs);
+        g_free(dompath);
+    }
+    g_strfreev(domains);
+    GHashTableIter it;
+    gpointer key, value;
+    GPtrArray *vanished = g_ptr_array_new();
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        if (!g_hash_table_contains(seen, key))
+            g_ptr_array_add(vanished, value);
+    }
+    for (guint i = 0; i < vanished->len; i++)
+        drop_device(be, vanished->pdata[i]);
+    g_ptr_array_free(vanished, TRUE);
+    g_hash_table_destroy(seen);
+}
+
+static void backend_event(struct backend *be, const char *path)
+{
+    size_t rootlen = strlen(be->host.root);
+    if (strncmp(path, be->host.root, rootlen) != 0 || (path[rootlen] && path[rootlen] != '/'))
+        return;
+    const char *rest = path[rootlen] ? path + rootlen + 1 : "";
+    char **parts = g_strsplit(rest, "/", 3);
+    unsigned domid, devid;
+    if (parts[0] && parts[1] && parse_id(parts[0], UINT16_MAX, &domid) &&
+        parse_id(parts[1], UINT32_MAX, &devid))
+        device_changed(be, domid, devid);
+    else
+        rescan(be);
+    g_strfreev(parts);
+}
+
+static void frontend_event(struct backend *be, const char *token)
+{
+    unsigned domid, devid;
+    if (sscanf(token, "fe:%u:%u", &domid, &devid) != 2)
+        return;
+    char *key = device_key(domid, devid);
+    struct xen_device *d = g_hash_table_lookup(be->devices, key);
+    g_free(key);
+    if (d)
+        xen_device_update(d);
+}
+
+static void domains_released(struct backend *be)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct xen_device *d = value;
+        if (!xs_is_domain_introduced(be->host.xs, d->domid))
+            xen_device_domain_gone(d);
+    }
+}
+
+static void handle_watches(struct backend *be)
+{
+    char **event;
+    while ((event = xs_check_watch(be->host.xs))) {
+        const char *path = event[XS_WATCH_PATH], *token = event[XS_WATCH_TOKEN];
+        if (strcmp(token, "backend") == 0)
+            backend_event(be, path);
+        else if (strcmp(token, "release") == 0)
+            domains_released(be);
+        else if (g_str_has_prefix(token, "fe:"))
+            frontend_event(be, token);
+        free(event);
+    }
+}
+
+/* ---- control: `xen9p list` ---- */
+
+static gint by_id(gconstpointer a, gconstpointer b)
+{
+    const struct xen_device *x = *(struct xen_device *const *)a, *y = *(struct xen_device *const *)b;
+    return x->domid != y->domid ? (x->domid > y->domid) - (x->domid < y->domid)
+                                : (x->devid > y->devid) - (x->devid < y->devid);
+}
+
+static void control_command(const char *command, GString *out, void *ctx)
+{
+    struct backend *be = ctx;
+    bool rings = strcmp(command, "rings") == 0;
+    if (strcmp(command, "list") != 0 && !rings) {
+        g_string_append_printf(out, "error\tunknown command \"%s\" (list, rings)\n", command);
+        return;
+    }
+    GPtrArray *sorted = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        g_ptr_array_add(sorted, value);
+    g_ptr_array_sort(sorted, by_id);
+    unsigned pages = 0, channels = 0;
+    uint64_t open_files = 0;
+    for (guint i = 0; i < sorted->len; i++) {
+        struct xen_device *d = sorted->pdata[i];
+        struct xen_device_stats st;
+        xen_device_get_stats(d, &st);
+        pages += st.mapped_pages;
+        channels += st.event_channels;
+        open_files += st.open_files;
+        /* One line per device, tab-separated: every text field escaped, so
+         * no value (the tag is the guest's) can add a field or a line. */
+        char *path = xen9p_escape(d->path ? d->path : "");
+        char *error = xen9p_escape(d->error ? d->error : "");
+        g_string_append_printf(out, "device\t%u\t%u\t%s\t%s\t%u\t%" G_GUINT64_FORMAT "\t%"
+                               G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT
+                               "\t%s\t%s",
+                               d->domid, d->devid, d->tag_shown,
+                               xen_device_phase_name(d->phase), d->nrings, st.inflight,
+                               st.requests, st.bytes_in, st.bytes_out, path, error);
+        /* Its worker as /proc shows it (docs/security.md "Checking a running
+         * system"): pid, crashes so far, uid, CapEff, Seccomp, NoNewPrivs. */
+        struct worker_confinement c;
+        pid_t pid = d->worker ? d->worker->pid : 0;
+        if (pid > 0 && worker_proc_confinement(pid, &c))
+            g_string_append_printf(out, "\t%d\t%u\t%ld\t%016" G_GINT64_MODIFIER "x\t%d\t%d\n",
+                                   (int)pid, d->crashes, c.uid, (guint64)c.cap_eff, c.seccomp,
+                                   c.no_new_privs);
+        else
+            g_string_append_printf(out, "\t-\t%u\t-\t-\t-\t-\n", d->crashes);
+        g_free(path);
+        g_free(error);
+        if (rings)
+            xen_device_describe_rings(d, out);
+    }
+    g_string_append_printf(out, "daemon\tpid=%d\tdevices=%u\tmapped_pages=%u\tevent_channels=%u"
+                           "\topen_files=%" G_GUINT64_FORMAT "\n",
+                           (int)getpid(), sorted->len, pages, channels, open_files);
+    g_ptr_array_free(sorted, TRUE);
+}
+
+/* ---- the loop ---- */
+
+/*
+ * Adds every worker's link, log pipe and pidfd to `fds` (the device of each
+ * in `polled`, three entries per device); returns the poll timeout: -1, or
+ * the milliseconds until a device whose last worker crashed may get a new one.
+ */
+static int collect_worker_fds(struct backend *be, GArray *fds, GPtrArray *polled)
+{
+    gint64 now = g_get_monotonic_time(), soonest = G_MAXINT64;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct xen_device *d = value;
+        if (d->worker) {
+            struct pollfd three[3] = {
+                { .fd = d->worker->link, .events = POLLIN },
+                { .fd = d->worker->log, .events = POLLIN },
+                { .fd = d->worker->pidfd, .events = POLLIN },
+            };
+            g_array_append_vals(fds, three, 3);
+            g_ptr_array_add(polled, d);
+        } else if (d->phase == DEV_INIT_WAIT && d->retry_after > now) {
+            soonest = MIN(soonest, d->retry_after);
+        }
+    }
+    return soonest == G_MAXINT64 ? -1 : (int)((soonest - now) / 1000 + 1);
+}
+
+/* Relays workers' logs, and hands their messages and exits to their devices. */
+static void serve_workers(struct backend *be, struct pollfd *p, GPtrArray *polled)
+{
+    for (guint i = 0; i < polled->len; i++, p += 3) {
+        struct xen_device *d = polled->pdata[i];
+        /* A device the steps above dropped is gone from the table: skip it. */
+        char *key = g_strdup_printf("%u/%u", d->domid, d->devid);
+        bool alive = g_hash_table_lookup(be->devices, key) == d && d->worker;
+        g_free(key);
+        if (!alive)
+            continue;
+        if (p[1].revents)
+            worker_proc_relay_log(d->worker);
+        if (p[0].revents || p[2].revents)
+            xen_device_worker_event(d);
+    }
+}
+
+/* Devices waiting out a crash backoff try again. */
+static void retry_devices(struct backend *be)
+{
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct xen_device *d = value;
+        if (d->phase == DEV_INIT_WAIT && !d->worker && d->retry_after && d->retry_after <= now)
+            xen_device_update(d);
+    }
+}
+
+static void device_destroy(gpointer p)
+{
+    xen_device_free(p);
+}
+
+static unsigned own_domid(struct xs_handle *xs)
+{
+    /* A driver domain serves from its own xenstore home; dom0 has no "domid" key. */
+    unsigned long id = 0;
+    xstore_read_uint(xs, "domid", UINT16_MAX, &id);
+    return id;
+}
+
+/* Lets frontends see Closing and answer Closed before we go. */
+static void drain_shutdown(struct backend *be)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        xen_device_shutdown(value);
+    gint64 deadline = g_get_monotonic_time() + SHUTDOWN_GRACE_MS * 1000;
+    for (;;) {
+        bool waiting = false;
+        g_hash_table_iter_init(&it, be->devices);
+        while (g_hash_table_iter_next(&it, NULL, &value))
+            waiting |= ((struct xen_device *)value)->phase == DEV_CLOSING;
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        if (!waiting || left <= 0)
+            break;
+        struct pollfd p = { .fd = xs_fileno(be->host.xs), .events = POLLIN };
+        if (poll(&p, 1, left) > 0)
+            handle_watches(be);
+    }
+}
+
+int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
+{
+    struct backend be = { 0 };
+    int rc = 1;
+    struct control *control = NULL;
+    GError *error = NULL;
+
+    be.host.xs = xs_open(0);
+    if (!be.host.xs) {
+        g_printerr("xen9pd: cannot connect to xenstore: %s (is xenstored running?)\n",
+                   g_strerror(errno));
+        return 1;
+    }
+    be.host.self = own_domid(be.host.xs);
+    be.host.root = g_strdup_printf("/local/domain/%u/backend/" BACKEND_KIND, be.host.self);
+    be.claim = g_strdup_printf("/local/domain/%u/libxl/xen-9pfs", be.host.self);
+    be.host.workers = opts->workers;
+    be.devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, device_destroy);
+    if (!claim_backend(&be))
+        goto out;
+    control = control_open(opts->control_path, control_command, &be, &error);
+    if (!control) {
+        g_printerr("xen9pd: %s\n", error->message);
+        g_error_free(error);
+        goto out_claim;
+    }
+    if (!xs_watch(be.host.xs, be.host.root, "backend") ||
+        !xs_watch(be.host.xs, "@releaseDomain", "release")) {
+        g_printerr("xen9pd: cannot watch xenstore: %s\n", g_strerror(errno));
+        goto out_claim;
+    }
+    g_message("serving 9pfs devices under %s%s", be.host.root,
+              opts->workers->sandbox ? "" : " (workers NOT confined: --no-sandbox)");
+    if (daemon_ready(opts->foreground, opts->pid_file) < 0)
+        goto out_claim;
+    rescan(&be);
+
+    GArray *fds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
+    GPtrArray *polled = g_ptr_array_new();      /* the device of each worker's fds */
+    for (;;) {
+        g_array_set_size(fds, 3);
+        g_ptr_array_set_size(polled, 0);
+        struct pollfd fixed[3] = {
+            { .fd = stop_fd, .events = POLLIN },
+            { .fd = xs_fileno(be.host.xs), .events = POLLIN },
+            { .fd = control_fd(control), .events = POLLIN },
+        };
+        memcpy(fds->data, fixed, sizeof(fixed));
+        int timeout = collect_worker_fds(&be, fds, polled);
+        struct pollfd *p = (struct pollfd *)fds->data;
+        if (poll(p, fds->len, timeout) < 0) {
+            if (errno == EINTR)
+                continue;
+            g_warning("poll: %s", g_strerror(errno));
+            break;
+        }
+        if (p[0].revents)
+            break;
+        serve_workers(&be, p + 3, polled);
+        if (p[1].revents)
+            handle_watches(&be);
+        if (p[2].revents)
+            control_serve(control);
+        if (timeout >= 0)
+            retry_devices(&be);
+    }
+    g_array_free(fds, TRUE);
+    g_ptr_array_free(polled, TRUE);
+    g_message("stopping: closing every device");
+    drain_shutdown(&be);
+    rc = 0;
+out_claim:
+    xs_rm(be.host.xs, XBT_NULL, be.claim);
+out:
+    control_close(control);
+    if (be.devices)
+        g_hash_table_destroy(be.devices);
+    xs_close(be.host.xs);
+    g_free(be.host.root);
+    g_free(be.claim);
+    return rc;
+}

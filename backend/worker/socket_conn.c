@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A 9P connection on a stream socket (see socket_conn.h). */
+#include "config.h"
+
+#include "backend/worker/socket_conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "backend/proto/p9_codec.h"
+#include "backend/server/server.h"
+
+struct socket_conn {
+    int fd;
+    struct wakeup *wake;
+    struct p9_session *session;
+    /* input: bytes read but not yet framed */
+    uint8_t *in;
+    uint32_t in_len;
+    /* output: replies queued by any thread, written by the poll loop */
+    pthread_mutex_t out_lock;
+    struct p9_reply *out_head, *out_tail;
+    struct p9_reply *writing;       /* partly written, loop only */
+    uint32_t written;
+};
+
+/* ---- transport ops, called by the session from any thread ---- */
+
+static void conn_send(void *ctx, struct p9_reply *reply)
+{
+    struct socket_conn *c = ctx;
+    reply->next = NULL;
+    pthread_mutex_lock(&c->out_lock);
+    if (c->out_tail)
+        c->out_tail->next = reply;
+    else
+        c->out_head = reply;
+    c->out_tail = reply;
+    pthread_mutex_unlock(&c->out_lock);
+    wakeup_signal(c->wake);
+}
+
+static void conn_wake(void *ctx)
+{
+    struct socket_conn *c = ctx;
+    wakeup_signal(c->wake);
+}
+
+static const struct p9_transport_ops conn_ops = { .send = conn_send, .wake = conn_wake };
+
+struct socket_conn *socket_conn_new(int fd, struct fsdrv_export *export, const char *label,
+                                    struct wakeup *wake)
+{
+    struct socket_conn *c = g_new0(struct socket_conn, 1);
+    c->fd = fd;
+    c->wake = wake;
+    c->in = g_malloc(SOCKET_MAX_MSIZE);
+    pthread_mutex_init(&c->out_lock, NULL);
+    struct p9_session_config cfg = { .export = export, .max_msize = SOCKET_MAX_MSIZE,
+                                     .label = label };
+    c->session = p9_session_new(&cfg, &conn_ops, c);
+    return c;
+}
+
+void socket_conn_free(struct socket_conn *c)
+{
+    /* After this no session thread calls conn_send; queued replies belong to
+     * the session, which freed them. */
+    p9_session_close(c->session);
+    close(c->fd);
+    pthread_mutex_destroy(&c->out_lock);
+    g_free(c->in);
+    g_free(c);
+}
+
+/* Frames whole messages out of the input buffer; false: protocol error. */
+static bool frame_requests(struct socket_conn *c)
+{
+    uint32_t pos = 0;
+    while (c->in_len - pos >= P9_HDR_SIZE) {
+        uint32_t size;
+        uint8_t id;
+        uint16_t tag;
+        p9_get_header(c->in + pos, &size, &id, &tag);
+        if (size < P9_HDR_SIZE || size > p9_session_msize(c->session)) {
+            g_warning("message size %u outside 7..%u: closing", size,
+                      p9_session_msize(c->session));
+            return false;
+        }
+        if (c->in_len - pos < size)
+            break;
+        if (!p9_session_can_accept(c->session, id))
+            break;      /* stays buffered: the session wakes us when it has room */
+        uint8_t *msg = g_malloc(size);
+        memcpy(msg, c->in + pos, size);
+        pos += size;
+        p9_session_submit(c->session, msg, size, 0);
+    }
+    memmove(c->in, c->in + pos, c->in_len - pos);
+    c->in_len -= pos;
+    return true;
+}
+
+/* What a failed read or send (errno) means for the connection. */
+enum io_failure { IO_RETRY, IO_WOULD_BLOCK, IO_FINISHED };
+
+static enum io_failure io_failure(const char **why)
+{
+    if (errno == EINTR)
+        return IO_RETRY;
+    if (errno == EAGAIN)
+        return IO_WOULD_BLOCK;
+    *why = g_strerror(errno);
+    return IO_FINISHED;
+}
+
+/* Reads what is there (while the buffer has room); false: the connection is finished. */
+static bool read_requests(struct socket_conn *c, const char **why)
+{
+    while (c->in_len < SOCKET_MAX_MSIZE) {
+        ssize_t n = read(c->fd, c->in + c->in_len, SOCKET_MAX_MSIZE - c->in_len);
+        if (n == 0) {
+            *why = "peer closed";
+            return false;
+        }
+        if (n < 0) {
+            enum io_failure f = io_failure(why);
+            if (f == IO_RETRY)
+                continue;
+            return f == IO_WOULD_BLOCK;
+        }
+        c->in_len += n;
+        if (!frame_requests(c)) {
+            *why = "protocol error";
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Writes queued replies; false: the connection is finished. */
+static bool write_replies(struct socket_conn *c, const char **why)
+{
+    for (;;) {
+        if (!c->writing) {
+            pthread_mutex_lock(&c->out_lock);
+            c->writing = c->out_head;
+            if (c->out_head) {
+                c->out_head = c->out_head->next;
+                if (!c->out_head)
+                    c->out_tail = NULL;
+            }
+            pthread_mutex_unlock(&c->out_lock);
+            if (!c->writing)
+                return true;
+            c->written = 0;
+        }
+        struct p9_reply *r = c->writing;
+        ssize_t n = send(c->fd, r->buf + c->written, r->size - c->written, MSG_NOSIGNAL);
+        if (n < 0) {
+            enum io_failure f = io_failure(why);
+            if (f == IO_RETRY)
+                continue;
+            return f == IO_WOULD_BLOCK;
+        }
+        c->written += n;
+        if (c->written == r->size) {
+            c->writing = NULL;
+            /* Delivered: may release Rflushes waiting for this reply. */
+            p9_session_reply_done(c->session, r);
+        }
+    }
+}
+
+short socket_conn_events(struct socket_conn *c)
+{
+    short events = 0;
+    if (c->in_len < SOCKET_MAX_MSIZE)
+        events |= POLLIN;
+    pthread_mutex_lock(&c->out_lock);
+    if (c->writing || c->out_head)
+        events |= POLLOUT;
+    pthread_mutex_unlock(&c->out_lock);
+    /* A full buffer and nothing to write: not polled (a hung-up peer would
+     * report POLLHUP on every round) until the session wakes us. */
+    return events;
+}
+
+bool socket_conn_service(struct socket_conn *c, short revents, const char **why)
+{
+    /* Requests left buffered while the session was full go first. */
+    if (c->in_len >= P9_HDR_SIZE && !frame_requests(c)) {
+        *why = "protocol error";
+        return false;
+    }
+    if ((revents & (POLLIN | POLLHUP | POLLERR)) && !read_requests(c, why))
+        return false;
+    return write_replies(c, why);
+}
