@@ -26,14 +26,14 @@ if ! { ip link set eth0 up && ip addr add "$GUEST_IP" dev eth0; }; then
 fi
 
 for m in $MOUNTS; do
-    IFS=: read -r tag version port xattr big extra << EOF
+    IFS=: read -r tag version port xattr big setid extra << EOF
 $m
 EOF
     mkdir -p "/mnt/$tag"
     opts=trans=tcp,port=$port,version=$version,msize=$MSIZE${MOUNT_OPTS:+,$MOUNT_OPTS}${extra:+,$extra}
     if mount -t 9p -o "$opts" "$SERVER_IP" "/mnt/$tag"; then
         echo "@@GUEST mounted $tag $(awk -v m="/mnt/$tag" '$2 == m { print $4 }' /proc/mounts)"
-        WL_TAG=$tag WL_XATTR=$xattr WL_BIG_MB=$big \
+        WL_TAG=$tag WL_XATTR=$xattr WL_BIG_MB=$big WL_SETID=$setid \
             timeout -s KILL "$WL_TIMEOUT" sh /guest/workload/guest-workload.sh "/mnt/$tag"
         echo "@@GUEST workload $tag exit $?"
         if umount "/mnt/$tag"; then echo "@@GUEST umounted $tag"; else echo "@@GUEST fail $tag umount"; fi

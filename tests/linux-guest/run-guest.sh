@@ -93,7 +93,7 @@ merge_tap() {
         esac
     done
 }
-# parse_share SPEC: sets tag, version, model, big, opts, xattr
+# parse_share SPEC: sets tag, version, model, big, opts, xattr, setid
 parse_share() {
     local IFS=:
     set -- $1
@@ -101,6 +101,10 @@ parse_share() {
     [ "$SERVER" = diod ] && model=passthrough   # diod has no models; as root it keeps owners
     xattr=0
     [ "$version" = 9p2000.L ] && xattr=1        # .u has no xattr messages
+    # set-ID bits: diod keeps them; xen9pd strips them unless the share opts in,
+    # which the passthrough server here does (--allow-setid) and the none one does not
+    setid=stripped
+    { [ "$SERVER" = diod ] || [ "$model" = passthrough ]; } && setid=kept
     return 0
 }
 
@@ -156,6 +160,7 @@ start_server() {
     case "$SERVER" in
         xen9pd)
             "$XEN9PD" --listen "$2" --export "$EXPORT" --security-model "$1" \
+                $([ "$1" = passthrough ] && echo --allow-setid) \
                 --foreground ${TRACE:+--trace} > "${LOG[$1]}" 2>&1 &
             ;;
         diod)   # diod takes HOST:PORT or a socket path
@@ -219,7 +224,7 @@ for s in $SHARES; do
         > "$W/prepare-$tag.log" 2>&1 || bail "host-prepare.sh $tag failed: $(tail -3 "$W/prepare-$tag.log")"
     # A chardev forward connects once, when QEMU starts: one 9P session per share.
     GUESTFWD="$GUESTFWD,guestfwd=tcp:$SERVER_IP:$tcp_port-${FWD[$model]}"
-    GUEST_MOUNTS="$GUEST_MOUNTS $tag:$version:$tcp_port:$xattr:$big:$opts"
+    GUEST_MOUNTS="$GUEST_MOUNTS $tag:$version:$tcp_port:$xattr:$big:$setid:$opts"
     ACTIVE+=("$s")
     tcp_port=$((tcp_port + 1))
 done
@@ -293,7 +298,7 @@ for s in "${ACTIVE[@]}"; do
             "$(con "@@GUEST fail $tag")" "$(con '@@DMESG')"
     fi
     TV=$(usec)
-    MODEL=$model WL_TAG=$tag WL_BIG_MB=$big WL_XATTR=$xattr \
+    MODEL=$model WL_TAG=$tag WL_BIG_MB=$big WL_XATTR=$xattr WL_SETID=$setid \
         "$WORKLOAD/host-verify.sh" "$EXPORT" "$tag" > "$W/verify-$tag.tap" 2>&1
     merge_tap < "$W/verify-$tag.tap"
     echo "# host-verify.sh $tag took $(since "$TV") s"

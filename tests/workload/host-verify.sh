@@ -147,7 +147,7 @@ host_hardlink() {
 host_chmod() {
     local pair
     for pair in $WL_FILE_MODES $WL_DIR_MODES; do
-        heq "mode of ${pair%%:*}" "$(hstat %a "$G/${pair%%:*}")" "${pair#*:}"
+        heq "mode of ${pair%%:*}" "$(hstat %a "$G/${pair%%:*}")" "$(wl_mode_kept "${pair#*:}")"
     done
 }
 # owner_ok NAME WANT-UID WANT-GID: the host owner follows MODEL, the guest saw the host's

@@ -21,7 +21,8 @@ command -v busybox > /dev/null || { echo "Bail out! busybox is missing (see scri
 W=$(mktemp -d /tmp/workload-selftest-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/export" "$W/tmp"
-export WL_TAG=self WL_BIG_MB=4 WL_PARALLEL=3 WL_PAR_MB=1 WL_DIR_MAKER=guest
+# a local directory keeps set-ID bits, as diod does
+export WL_TAG=self WL_BIG_MB=4 WL_PARALLEL=3 WL_PAR_MB=1 WL_DIR_MAKER=guest WL_SETID=kept
 # xattrs only where the file system under /tmp takes user.* names
 WL_XATTR=0
 touch "$W/probe" && setfattr -n user.probe -v 1 "$W/probe" 2> /dev/null && WL_XATTR=1

@@ -44,6 +44,13 @@ WL_META_SIZE=1234
 # name:mode pairs the guest chmods (files, then directories).
 WL_FILE_MODES="m600:600 m640:640 m755:755 m444:444 m4755:4755 m2755:2755"
 WL_DIR_MODES="d750:750 d1777:1777 d2770:2770"
+# What the server does with set-user-ID and set-group-ID bits: xen9pd strips
+# them unless the share opts in (allow-setid, docs/security.md); diod keeps them.
+WL_SETID=${WL_SETID:-stripped}
+# wl_mode_kept MODE: the mode (octal, as stat %a prints it) a chmod MODE leaves
+wl_mode_kept() {
+    if [ "$WL_SETID" = kept ]; then echo "$1"; else printf '%o\n' $(( 0$1 & ~06000 )); fi
+}
 WL_GROW_SIZE=1048576
 WL_SHRINK_FROM=100000
 WL_SHRINK_TO=777
