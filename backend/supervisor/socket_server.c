@@ -169,12 +169,13 @@ static void accept_connection(struct socket_server *srv)
 
 static void worker_gone(struct socket_server *srv, struct worker_proc *w)
 {
-    char *how = worker_proc_describe_exit(w);
+    char *how = worker_proc_describe_exit(w), *cpu = worker_proc_describe_cpu(w);
     if (WIFEXITED(w->status) && WEXITSTATUS(w->status) == 0)
-        g_info("%s: closed (worker %s)", w->label, how);
+        g_info("%s: closed (worker %d %s, %s)", w->label, (int)w->pid, how, cpu);
     else
         g_warning("%s: worker %d %s", w->label, (int)w->pid, how);
     g_free(how);
+    g_free(cpu);
     g_ptr_array_remove_fast(srv->procs, w);
     worker_proc_free(w);
     fdlimit_give(FDLIMIT_CONNECTION);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,9 +161,14 @@ bool worker_proc_reap(struct worker_proc *w)
     if (w->exited)
         return true;
     siginfo_t info = { 0 };
-    if (waitid(P_PIDFD, w->pidfd, &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
+    struct rusage ru = { 0 };
+    /* The system call's fifth argument (glibc's waitid has none): its CPU time. */
+    if (syscall(SYS_waitid, P_PIDFD, w->pidfd, &info, WEXITED | WNOHANG, &ru) < 0 ||
+        info.si_pid == 0)
         return false;
     w->exited = true;
+    w->cpu_user_us = (uint64_t)ru.ru_utime.tv_sec * 1000000 + (uint64_t)ru.ru_utime.tv_usec;
+    w->cpu_system_us = (uint64_t)ru.ru_stime.tv_sec * 1000000 + (uint64_t)ru.ru_stime.tv_usec;
     w->status = info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0)
                                            : (info.si_status & 0x7f);
     /* Whatever it wrote last is in the pipe still. */
@@ -176,6 +182,12 @@ char *worker_proc_describe_exit(const struct worker_proc *w)
         return g_strdup_printf("exited with status %d", WEXITSTATUS(w->status));
     int sig = WTERMSIG(w->status);
     return g_strdup_printf("killed by signal %d (%s)", sig, strsignal(sig));
+}
+
+char *worker_proc_describe_cpu(const struct worker_proc *w)
+{
+    return g_strdup_printf("CPU %.1f ms user, %.1f ms system", w->cpu_user_us / 1000.0,
+                           w->cpu_system_us / 1000.0);
 }
 
 static bool wait_exit(struct worker_proc *w, unsigned timeout_ms)

@@ -302,6 +302,10 @@ static void disconnect(struct xen_device *d)
     if (!d->worker)
         return;
     worker_proc_stop(d->worker, WORKER_STOP_MS);
+    char *how = worker_proc_describe_exit(d->worker), *cpu = worker_proc_describe_cpu(d->worker);
+    g_info("device %s: worker %d %s (%s)", d->label, (int)d->worker->pid, how, cpu);
+    g_free(how);
+    g_free(cpu);
     worker_proc_free(d->worker);
     d->worker = NULL;
     d->nrings = 0;

@@ -230,7 +230,9 @@ static int enter_seccomp(bool log_only, char **why)
     scmp_filter_ctx ctx = seccomp_init(log_only ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
     if (!ctx)
         return fail(why, ENOMEM, "seccomp");
-    int rc = 0;
+    /* A binary search over the system call numbers rather than a chain of
+     * some hundred comparisons: every request makes several calls. */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     for (size_t i = 0; i < G_N_ELEMENTS(allowed_calls) && rc == 0; i++) {
         int nr = seccomp_syscall_resolve_name(allowed_calls[i]);
         if (nr != __NR_SCMP_ERROR)
