@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <grp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <xen/xen.h>
@@ -171,8 +172,20 @@ static int last_cap(void)
     return cap;
 }
 
-static int enter_capabilities(uint64_t keep, char **why)
+/* No supplementary groups, then the uid and gid: still with root's
+ * capabilities, which NO_SETUID_FIXUP keeps until capset drops them. */
+static int enter_identity(uid_t uid, gid_t gid, char **why)
 {
+    CHECK(setgroups(0, NULL), "dropping supplementary groups");
+    CHECK(setresgid(gid, gid, gid), "changing the gid");
+    CHECK(setresuid(uid, uid, uid), "changing the uid");
+    return 0;
+}
+
+static int enter_capabilities(uint64_t keep, uid_t uid, gid_t gid, char **why)
+{
+    if (uid != (uid_t)-1)
+        keep = 0;       /* another identity: nothing at all */
     /* Root's capabilities do not come back on exec or uid changes, and the
      * bits cannot be unset again. */
     CHECK(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_SETUID_FIXUP |
@@ -184,6 +197,11 @@ static int enter_capabilities(uint64_t keep, char **why)
     for (int cap = 0; cap <= last_cap(); cap++) {
         if (!(keep & 1ull << cap))
             CHECK(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "dropping from the bounding set");
+    }
+    if (uid != (uid_t)-1) {
+        int rc = enter_identity(uid, gid, why);
+        if (rc < 0)
+            return rc;
     }
     struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
     struct __user_cap_data_struct data[2] = { { 0 } };
@@ -287,7 +305,8 @@ int sandbox_enter(const struct sandbox_policy *p, char **why)
     CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
     if ((rc = enter_landlock(why)) < 0)
         return rc;
-    if ((rc = enter_capabilities(sandbox_capabilities(p->export_cfg), why)) < 0)
+    if ((rc = enter_capabilities(sandbox_capabilities(p->export_cfg), p->run_uid, p->run_gid,
+                                 why)) < 0)
         return rc;
     return enter_seccomp(p->seccomp_log, why);
 }

@@ -40,6 +40,10 @@ struct sandbox_policy {
     bool seccomp_log;           /* log forbidden calls instead of killing */
     uint64_t memory_bytes;      /* RLIMIT_DATA, 0: none */
     bool core_dumps;            /* keep RLIMIT_CORE and stay dumpable */
+    /* The identity it serves as: (uid_t)-1 keeps root's (with the model's
+     * capabilities); another uid runs with no capability at all. */
+    uid_t run_uid;
+    gid_t run_gid;
 };
 
 /*

@@ -58,6 +58,8 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
             .memory_bytes = (uint64_t)a->memory_mib << 20,
             .core_dumps = a->core_dumps,
             .seccomp_log = a->seccomp_log,
+            .run_uid = (uid_t)-1,
+            .run_gid = (gid_t)-1,
         };
         int err = sandbox_enter(&policy, why);
         if (err)

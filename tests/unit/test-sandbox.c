@@ -42,6 +42,8 @@ typedef int (*try_fn)(void);
 
 static char *export_dir;
 static bool seccomp_log;
+/* The identity a confined try runs as ((uid_t)-1: root, with the model's capabilities). */
+static uid_t run_uid = (uid_t)-1;
 /* The export a confined try serves: its model and opt-ins set its capabilities. */
 static struct fsdrv_config export_cfg = { .model = FSDRV_MODEL_NONE };
 
@@ -55,6 +57,8 @@ static void run_confined(try_fn fn)
         .xen_domid = -1,
         .seccomp_log = seccomp_log,
         .memory_bytes = 64u << 20,
+        .run_uid = run_uid,
+        .run_gid = (gid_t)run_uid,
     };
     char *why = NULL;
     if (p.export_fd < 0 || sandbox_enter(&p, &why) < 0) {
@@ -340,6 +344,71 @@ static void test_opt_ins(gconstpointer data)
     export_cfg = (struct fsdrv_config){ .model = FSDRV_MODEL_NONE };
 }
 
+/* A line of /proc/self/status, after its "Name:" (g_free), or NULL. */
+static char *status_field(const char *name)
+{
+    char *text = NULL, *value = NULL;
+    if (!g_file_get_contents("/proc/self/status", &text, NULL, NULL))
+        return NULL;
+    const char *line = strstr(text, name);
+    if (line) {
+        line += strlen(name);
+        value = g_strstrip(g_strndup(line, strcspn(line, "\n")));
+    }
+    g_free(text);
+    return value;
+}
+
+static bool status_is(const char *name, const char *want)
+{
+    char *got = status_field(name);
+    bool same = got && strcmp(got, want) == 0;
+    if (!same)
+        fprintf(stderr, "%s '%s', want '%s'\n", name, got ? got : "(none)", want);
+    g_free(got);
+    return same;
+}
+
+/* As the unprivileged uid (the filter refuses setuid and capset outright:
+ * what is left to check is the state it is in): no capability, no root id,
+ * no group, its own files only. */
+static int unprivileged_worker(void)
+{
+    if (!status_is("CapEff:", "0000000000000000") || !status_is("CapPrm:", "0000000000000000") ||
+        !status_is("CapBnd:", "0000000000000000") ||
+        !status_is("Uid:", "65534\t65534\t65534\t65534") ||
+        !status_is("Gid:", "65534\t65534\t65534\t65534") || !status_is("Groups:", ""))
+        return TRY_REFUSED;
+    int own = openat(AT_FDCWD, "/export/mine", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (own < 0)
+        return TRY_REFUSED;
+    close(own);
+    unlink("/export/mine");
+    /* root's file beside it: no CAP_DAC_OVERRIDE to read it */
+    return RESULT(open("/export/roots", O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES);
+}
+
+/* run_uid (the mapped models): the worker keeps no capability and no root identity. */
+static void test_unprivileged(gconstpointer data)
+{
+    (void)data;
+    char *saved = export_dir;
+    export_dir = g_build_filename(saved, "unprivileged", NULL);
+    g_assert_cmpint(g_mkdir(export_dir, 0700), ==, 0);
+    g_assert_cmpint(chown(export_dir, 65534, 65534), ==, 0);
+    char *roots = g_build_filename(export_dir, "roots", NULL);
+    g_assert_true(g_file_set_contents(roots, "root's", -1, NULL));
+    g_assert_cmpint(chmod(roots, 0600), ==, 0);
+    run_uid = 65534;
+    assert_allowed("an unprivileged worker with no capability", unprivileged_worker);
+    run_uid = (uid_t)-1;
+    g_unlink(roots);
+    g_rmdir(export_dir);
+    g_free(roots);
+    g_free(export_dir);
+    export_dir = saved;
+}
+
 /* --seccomp-log: a forbidden call is let through (and logged by the kernel). */
 static void test_seccomp_log(gconstpointer data)
 {
@@ -363,6 +432,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/sandbox/export-usable", NULL, test_export_usable);
     g_test_add_data_func("/sandbox/seccomp-log", NULL, test_seccomp_log);
     g_test_add_data_func("/sandbox/opt-ins", NULL, test_opt_ins);
+    g_test_add_data_func("/sandbox/unprivileged", NULL, test_unprivileged);
     int rc = g_test_run();
     g_rmdir(export_dir);
     g_free(export_dir);

@@ -8,10 +8,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
@@ -305,6 +307,38 @@ static void test_close_unmaps(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(mapped_pages(f, 5), ==, 0);
 }
 
+/* A mapper that exits without unmapping (a confined worker does) lets go as
+ * gntdev would: the ref is free again once its granter unshares it. */
+static void test_exit_unmaps(Fixture *f, gconstpointer data)
+{
+	uint32_t ref[1];
+	int ready[2];
+	char c;
+	pid_t child;
+	int status;
+
+	guest_share(f, 0, 1, TRUE, ref);
+	g_assert_cmpint(pipe(ready), ==, 0);
+	child = fork();
+	g_assert_cmpint(child, >=, 0);
+	if (child == 0) {
+		xengnttab_handle *gt = xengnttab_open(NULL, 0);
+
+		if (!gt || !xengnttab_map_grant_ref(gt, 5, ref[0], PROT_READ) ||
+		    write(ready[1], "m", 1) != 1)
+			_exit(1);
+		pause();
+	}
+	close(ready[1]);
+	g_assert_cmpint(read(ready[0], &c, 1), ==, 1);
+	close(ready[0]);
+	g_assert_cmpint(map_count(f, ref[0]), ==, 1);
+	g_assert_cmpint(kill(child, SIGKILL), ==, 0);
+	g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+	assert_answer(f->guest, "ok", "unshare 0");
+	g_assert_cmpint(map_count(f, ref[0]), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	xenemu_reexec_with_standin_libs(argv);
@@ -319,6 +353,8 @@ int main(int argc, char **argv)
 	g_test_add("/xenemu/gnttab/unmap-notify", Fixture, NULL, setup, test_unmap_notify,
 		   teardown);
 	g_test_add("/xenemu/gnttab/close-unmaps", Fixture, NULL, setup, test_close_unmaps,
+		   teardown);
+	g_test_add("/xenemu/gnttab/exit-unmaps", Fixture, NULL, setup, test_exit_unmaps,
 		   teardown);
 	return g_test_run();
 }

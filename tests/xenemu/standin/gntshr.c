@@ -34,8 +34,9 @@ int xengntshr_fd(xengntshr_handle *xgs)
 }
 
 /* Reserve count free refs (table lock held); 0 or -1 when the table is full. */
-static int reserve_refs(struct emu_grant_table *t, uint32_t count, uint32_t *refs)
+static int reserve_refs(const struct emu_grant_domain *own, uint32_t count, uint32_t *refs)
 {
+	struct emu_grant_table *t = own->table;
 	uint32_t found = 0, tried, ref = t->next_hint, i;
 	const uint32_t usable = EMU_GRANT_ENTRIES - EMU_GRANT_FIRST_REF;
 
@@ -45,6 +46,9 @@ static int reserve_refs(struct emu_grant_table *t, uint32_t count, uint32_t *ref
 		if (ref < EMU_GRANT_FIRST_REF || ref >= EMU_GRANT_ENTRIES)
 			ref = EMU_GRANT_FIRST_REF;
 		e = &t->entries[ref];
+		/* mapped by processes that all exited since: their gntdev let go */
+		if (e->state == EMU_GRANT_FREE && e->map_count > 0 && !emu_gnt_ref_held(own, ref))
+			e->map_count = 0;
 		if (e->state == EMU_GRANT_FREE && e->map_count == 0) {
 			e->state = EMU_GRANT_RESERVED;
 			refs[found++] = ref;
@@ -101,7 +105,7 @@ static void *share(xengntshr_handle *h, uint32_t domid, uint32_t count, uint32_t
 		m->notify = *notify;
 
 	emu_mutex_lock(&t->lock);
-	if (reserve_refs(t, count, m->refs) != 0) {
+	if (reserve_refs(own, count, m->refs) != 0) {
 		emu_mutex_unlock(&t->lock);
 		err = ENOSPC;
 		goto fail;

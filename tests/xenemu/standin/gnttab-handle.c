@@ -179,9 +179,11 @@ void emu_gnt_teardown(struct xengntdev_handle *h, struct emu_mapping *m)
 		struct emu_grant_entry *e = &gd->table->entries[m->refs[i]];
 
 		emu_mutex_lock(&gd->table->lock);
-		if (m->shared_by_us)
+		if (m->shared_by_us) {
 			e->state = EMU_GRANT_FREE; /* reused once map_count is 0 */
-		else if (e->map_count > 0)
+			if (e->map_count > 0 && !emu_gnt_ref_held(gd, m->refs[i]))
+				e->map_count = 0; /* its mappers all exited */
+		} else if (e->map_count > 0)
 			e->map_count--;
 		emu_mutex_unlock(&gd->table->lock);
 		emu_gnt_domain_put(h, gd);
@@ -189,6 +191,21 @@ void emu_gnt_teardown(struct xengntdev_handle *h, struct emu_mapping *m)
 	free(m->domains);
 	free(m->refs);
 	free(m);
+}
+
+void emu_gnt_hold_ref(const struct emu_grant_domain *gd, uint32_t ref)
+{
+	struct flock l = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = ref, .l_len = 1 };
+
+	(void)fcntl(gd->pages_fd, F_OFD_SETLK, &l);
+}
+
+bool emu_gnt_ref_held(const struct emu_grant_domain *gd, uint32_t ref)
+{
+	struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = ref, .l_len = 1 };
+
+	/* When the check itself fails, assume a holder: never reuse a mapped page. */
+	return fcntl(gd->pages_fd, F_OFD_GETLK, &l) != 0 || l.l_type != F_UNLCK;
 }
 
 struct emu_mapping *emu_gnt_find(struct xengntdev_handle *h, void *addr, bool shared_by_us)

@@ -53,6 +53,16 @@ void *emu_gnt_map_pages(uint32_t count, struct emu_grant_domain **domains,
 
 /* Tear down a mapping record: notify, munmap, drop counts (handle lock held). */
 void emu_gnt_teardown(struct xengntdev_handle *h, struct emu_mapping *m);
+
+/*
+ * A process that maps a grant and exits without unmapping (a confined
+ * worker, a crash) leaves map_count raised: Linux's gntdev would unmap at
+ * exit.  Each mapper holds a read lock (OFD, gone with its last descriptor)
+ * on byte `ref` of the granting domain's page file; the granter reuses a
+ * freed ref whose count no live lock backs.
+ */
+void emu_gnt_hold_ref(const struct emu_grant_domain *gd, uint32_t ref);
+bool emu_gnt_ref_held(const struct emu_grant_domain *gd, uint32_t ref);
 struct emu_mapping *emu_gnt_find(struct xengntdev_handle *h, void *addr,
 				 bool shared_by_us);
 void emu_gnt_unlink(struct xengntdev_handle *h, struct emu_mapping *m);

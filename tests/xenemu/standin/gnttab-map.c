@@ -60,8 +60,10 @@ static int claim_pages(struct xengntdev_handle *h, uint32_t count,
 
 		emu_mutex_lock(&t->lock);
 		ok = grant_allows(t, refs[i], h->domid, prot);
-		if (ok)
+		if (ok) {
 			t->entries[refs[i]].map_count++;
+			emu_gnt_hold_ref(domains[i], refs[i]);
+		}
 		emu_mutex_unlock(&t->lock);
 		if (!ok)
 			break;
