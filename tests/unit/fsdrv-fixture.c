@@ -120,6 +120,14 @@ struct fsdrv_node *fx_walk(struct fx *fx, const char *rel, struct stat *st)
     return node;
 }
 
+bool fx_list_has(const char *list, ssize_t len, const char *name)
+{
+    for (ssize_t pos = 0; pos < len; pos += (ssize_t)strlen(list + pos) + 1)
+        if (!strcmp(list + pos, name))
+            return true;
+    return false;
+}
+
 char *fx_long_name(size_t len)
 {
     char *s = g_malloc(len + 1);

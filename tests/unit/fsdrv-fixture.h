@@ -77,6 +77,9 @@ struct fsdrv_node *fx_walk(struct fx *fx, const char *rel, struct stat *st);
 /* The same, returning -errno of the failing step (node left NULL). */
 int fx_walk_err(struct fx *fx, const char *rel, struct fsdrv_node **out);
 
+/* Whether a listxattr list of `len` bytes holds `name`. */
+bool fx_list_has(const char *list, ssize_t len, const char *name);
+
 /* A name of exactly `len` characters. */
 char *fx_long_name(size_t len);
 
