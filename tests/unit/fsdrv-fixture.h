@@ -47,6 +47,8 @@ typedef void (*fx_test_fn)(struct fx *fx, gconstpointer variant);
 
 /* Registers `fn` as /fsdrv/<variant>/<name> for every variant. */
 void fx_add(const char *name, fx_test_fn fn);
+/* Registers `fn` as /fsdrv/<variant>/<name> for the mapped models (both walks). */
+void fx_add_mapped(const char *name, fx_test_fn fn);
 /* Registers `fn` once, as /fsdrv/<name> with the passthrough/openat2 variant. */
 void fx_add_once(const char *name, fx_test_fn fn);
 
