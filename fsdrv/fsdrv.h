@@ -48,6 +48,8 @@ struct fsdrv_file;
 enum fsdrv_model {
     FSDRV_MODEL_NONE,           /* as passthrough, but owners stay the daemon's */
     FSDRV_MODEL_PASSTHROUGH,    /* files carry the client's uid/gid and mode */
+    FSDRV_MODEL_MAPPED_XATTR,   /* QEMU's mapped-xattr: the client's view in user.virtfs.* */
+    FSDRV_MODEL_MAPPED_FILE,    /* QEMU's mapped-file: the client's view in .virtfs_metadata */
 };
 
 struct fsdrv_config {

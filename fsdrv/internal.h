@@ -68,11 +68,12 @@ static inline bool fsdrv_name_hidden(const struct fsdrv_export *exp, const char 
 /*
  * The permission bits of a client's mode that reach the host: set-id bits
  * only when the export allows them (docs/security.md "What a guest may do
- * to the export"), so a guest cannot plant a setuid-root program.
+ * to the export"), so a guest cannot plant a setuid-root program.  Under
+ * the mapped models the mode is only metadata: the bits stay as asked.
  */
 static inline mode_t fsdrv_client_perm(const struct fsdrv_export *exp, mode_t mode)
 {
-    return mode & (exp->cfg.allow_setid ? 07777 : 01777);
+    return mode & (exp->cfg.allow_setid || exp->model->mode_in_metadata ? 07777 : 01777);
 }
 
 /* lstat of the object at `at`, in the client's view. */

@@ -16,6 +16,9 @@ fsdrv_libfsdrv_a_SOURCES = \
 	fsdrv/model.h \
 	fsdrv/model-passthrough.c \
 	fsdrv/model-none.c \
+	fsdrv/model-mapped.c \
+	fsdrv/model-mapped-xattr.c \
+	fsdrv/model-mapped-file.c \
 	fsdrv/quota.h \
 	fsdrv/quota.c \
 	fsdrv/victims.h \

@@ -199,6 +199,10 @@ const struct fsdrv_model_ops *fsdrv_model_lookup(enum fsdrv_model model)
         return &fsdrv_model_passthrough;
     case FSDRV_MODEL_NONE:
         return &fsdrv_model_none;
+    case FSDRV_MODEL_MAPPED_XATTR:
+        return &fsdrv_model_mapped_xattr;
+    case FSDRV_MODEL_MAPPED_FILE:
+        return &fsdrv_model_mapped_file;
     }
     return NULL;
 }

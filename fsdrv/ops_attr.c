@@ -154,9 +154,14 @@ static int touch_ctime(const struct fsdrv_obj *obj)
  */
 static int check_root_change(struct fsdrv_export *exp, const struct fsdrv_setattr *sa)
 {
+    /* In the client's view: a mapped model may store one for the root. */
     struct stat st;
-    if (FSDRV_NOINTR(fstat(exp->root_fd, &st)) < 0)
-        return -errno;
+    struct fsdrv_at at;
+    int err = fsdrv_at_node(exp, exp->root, &at);
+    if (!err)
+        err = fsdrv_stat_at(exp, exp->root, &at, &st);
+    if (err)
+        return err;
     if ((sa->valid & FSDRV_SET_MODE &&
          fsdrv_client_perm(exp, sa->mode) != (st.st_mode & 07777)) ||
         (sa->valid & FSDRV_SET_UID && sa->uid != (uid_t)-1 && sa->uid != st.st_uid) ||

@@ -151,7 +151,23 @@ static int make_symlink(struct fsdrv_export *exp, const struct fsdrv_at *at,
                         const void *arg)
 {
     const struct symlink_args *a = arg;
-    return exp->model->symlink(exp, at->dirfd, at->name, a->target, a->cred);
+    if (!exp->model->symlink_data)
+        return exp->model->symlink(exp, at->dirfd, at->name, a->target, a->cred);
+    /* The target is file data: within the space quota, as a write. */
+    const struct stat empty = { .st_mode = S_IFREG };
+    uint64_t reserved = fsdrv_quota_write_growth(&empty, 0, strlen(a->target));
+    int err = fsdrv_quota_reserve_space(exp, reserved);
+    if (err)
+        return err;
+    err = exp->model->symlink(exp, at->dirfd, at->name, a->target, a->cred);
+    int fd = err ? -1 : fsdrv_at_open_path(at);
+    if (fd >= 0) {
+        fsdrv_quota_settle(exp, fd, &empty, reserved);
+        close(fd);
+    } else if (err) {
+        fsdrv_quota_release_space(exp, reserved);
+    }
+    return err;
 }
 
 int fsdrv_symlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,

@@ -491,6 +491,13 @@ int fsdrv_quota_reserve_space(struct fsdrv_export *exp, uint64_t bytes)
     return -EDQUOT;
 }
 
+void fsdrv_quota_release_space(struct fsdrv_export *exp, uint64_t bytes)
+{
+    struct fsdrv_quota *q = exp->quota;
+    if (q && q->max_space)
+        atomic_fetch_sub(&q->space, (int64_t)bytes);
+}
+
 uint64_t fsdrv_quota_space_avail(struct fsdrv_export *exp)
 {
     struct fsdrv_quota *q = exp->quota;

@@ -69,6 +69,8 @@ void fsdrv_quota_after_remove(struct fsdrv_export *exp, struct fsdrv_quota_victi
  * the real change of `fd` since `before`, less what was reserved.
  */
 int fsdrv_quota_reserve_space(struct fsdrv_export *exp, uint64_t bytes);
+/* Undoes a reservation whose change failed. */
+void fsdrv_quota_release_space(struct fsdrv_export *exp, uint64_t bytes);
 uint64_t fsdrv_quota_space_avail(struct fsdrv_export *exp);
 void fsdrv_quota_settle(struct fsdrv_export *exp, int fd, const struct stat *before,
                         uint64_t reserved);

@@ -11,6 +11,9 @@
 static const struct { const char *name; enum fsdrv_model model; } models[] = {
     { "none", FSDRV_MODEL_NONE },
     { "passthrough", FSDRV_MODEL_PASSTHROUGH },
+    { "mapped-xattr", FSDRV_MODEL_MAPPED_XATTR },
+    { "mapped", FSDRV_MODEL_MAPPED_XATTR },      /* QEMU's and xl's older name */
+    { "mapped-file", FSDRV_MODEL_MAPPED_FILE },
 };
 
 bool export_model_parse(const char *name, enum fsdrv_model *out)

@@ -7,7 +7,10 @@
 
 #include "fsdrv/fsdrv.h"
 
-/* "none", "passthrough" (as QEMU and libxl spell them). */
+/*
+ * "none", "passthrough", "mapped-xattr" (alias "mapped"), "mapped-file", as
+ * QEMU and libxl spell them; export_model_name gives "mapped-xattr".
+ */
 bool export_model_parse(const char *name, enum fsdrv_model *out);
 const char *export_model_name(enum fsdrv_model model);
 

@@ -22,6 +22,14 @@ static const struct fsdrv_variant variants[] = {
     { "none/walk", FSDRV_MODEL_NONE, true },
 };
 
+/* The mapped models keep the client's view beside the host file: tests of their own. */
+static const struct fsdrv_variant mapped_variants[] = {
+    { "mapped-xattr/openat2", FSDRV_MODEL_MAPPED_XATTR, false },
+    { "mapped-xattr/walk", FSDRV_MODEL_MAPPED_XATTR, true },
+    { "mapped-file/openat2", FSDRV_MODEL_MAPPED_FILE, false },
+    { "mapped-file/walk", FSDRV_MODEL_MAPPED_FILE, true },
+};
+
 bool fx_is_root(void)
 {
     return geteuid() == 0;
@@ -118,6 +126,14 @@ struct fsdrv_node *fx_walk(struct fx *fx, const char *rel, struct stat *st)
     if (st)
         g_assert_cmpint(fsdrv_getattr(fx->exp, node, NULL, st), ==, 0);
     return node;
+}
+
+bool fx_list_has(const char *list, ssize_t len, const char *name)
+{
+    for (ssize_t pos = 0; pos < len; pos += (ssize_t)strlen(list + pos) + 1)
+        if (!strcmp(list + pos, name))
+            return true;
+    return false;
 }
 
 char *fx_long_name(size_t len)
@@ -278,13 +294,24 @@ static void fx_teardown(struct fx *fx, gconstpointer data)
     g_free(fx->top);
 }
 
-void fx_add(const char *name, fx_test_fn fn)
+static void add_variants(const struct fsdrv_variant *vs, size_t n, const char *name,
+                         fx_test_fn fn)
 {
-    for (size_t i = 0; i < G_N_ELEMENTS(variants); i++) {
-        char *path = g_strdup_printf("/fsdrv/%s/%s", variants[i].name, name);
-        g_test_add(path, struct fx, &variants[i], fx_setup, fn, fx_teardown);
+    for (size_t i = 0; i < n; i++) {
+        char *path = g_strdup_printf("/fsdrv/%s/%s", vs[i].name, name);
+        g_test_add(path, struct fx, &vs[i], fx_setup, fn, fx_teardown);
         g_free(path);
     }
+}
+
+void fx_add(const char *name, fx_test_fn fn)
+{
+    add_variants(variants, G_N_ELEMENTS(variants), name, fn);
+}
+
+void fx_add_mapped(const char *name, fx_test_fn fn)
+{
+    add_variants(mapped_variants, G_N_ELEMENTS(mapped_variants), name, fn);
 }
 
 void fx_add_once(const char *name, fx_test_fn fn)

@@ -47,6 +47,8 @@ typedef void (*fx_test_fn)(struct fx *fx, gconstpointer variant);
 
 /* Registers `fn` as /fsdrv/<variant>/<name> for every variant. */
 void fx_add(const char *name, fx_test_fn fn);
+/* Registers `fn` as /fsdrv/<variant>/<name> for the mapped models (both walks). */
+void fx_add_mapped(const char *name, fx_test_fn fn);
 /* Registers `fn` once, as /fsdrv/<name> with the passthrough/openat2 variant. */
 void fx_add_once(const char *name, fx_test_fn fn);
 
@@ -76,6 +78,9 @@ void fx_set_mtime(struct fx *fx, const char *rel, time_t sec);
 struct fsdrv_node *fx_walk(struct fx *fx, const char *rel, struct stat *st);
 /* The same, returning -errno of the failing step (node left NULL). */
 int fx_walk_err(struct fx *fx, const char *rel, struct fsdrv_node **out);
+
+/* Whether a listxattr list of `len` bytes holds `name`. */
+bool fx_list_has(const char *list, ssize_t len, const char *name);
 
 /* A name of exactly `len` characters. */
 char *fx_long_name(size_t len);

@@ -568,14 +568,6 @@ static void test_setattr(struct fx *fx, gconstpointer data)
 
 /* ---- extended attributes ---------------------------------------------- */
 
-static bool list_has(const char *list, ssize_t len, const char *name)
-{
-    for (ssize_t pos = 0; pos < len; pos += (ssize_t)strlen(list + pos) + 1)
-        if (!strcmp(list + pos, name))
-            return true;
-    return false;
-}
-
 static void test_xattr(struct fx *fx, gconstpointer v)
 {
     struct fsdrv_export *e = fx->exp;
@@ -606,8 +598,8 @@ static void test_xattr(struct fx *fx, gconstpointer v)
     ssize_t n = fsdrv_listxattr(e, f, NULL, 0);
     g_assert_cmpint(n, >, 0);
     g_assert_cmpint(fsdrv_listxattr(e, f, list, sizeof(list)), ==, n);
-    g_assert_true(list_has(list, n, "user.test"));
-    g_assert_true(list_has(list, n, "user.empty"));
+    g_assert_true(fx_list_has(list, n, "user.test"));
+    g_assert_true(fx_list_has(list, n, "user.empty"));
     g_assert_cmpint(fsdrv_listxattr(e, f, list, 3), ==, -ERANGE);
 
     g_assert_cmpint(fsdrv_removexattr(e, f, "user.test"), ==, 0);

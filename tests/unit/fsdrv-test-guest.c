@@ -40,14 +40,6 @@ static int host_setxattr(struct fx *fx, const char *rel, const char *name, const
     return r < 0 ? -errno : 0;
 }
 
-static bool list_has(const char *list, ssize_t len, const char *name)
-{
-    for (ssize_t pos = 0; pos < len; pos += (ssize_t)strlen(list + pos) + 1)
-        if (!strcmp(list + pos, name))
-            return true;
-    return false;
-}
-
 /* A POSIX ACL as the kernel stores it: owner rwx, user 1234 rw-, group r-x, mask rwx, other r-x. */
 static const uint8_t acl[] = {
     2, 0, 0, 0,                                             /* version */
@@ -100,8 +92,8 @@ static void test_xattr_namespaces(struct fx *fx, gconstpointer v)
         ssize_t n = fsdrv_listxattr(e, f, buf, sizeof(buf));
         g_assert_cmpint(n, ==, r == 0 ? (ssize_t)sizeof("user.mine") : 0);
         g_assert_cmpint(fsdrv_listxattr(e, f, NULL, 0), ==, n);
-        g_assert_false(list_has(buf, n, "trusted.planted"));
-        g_assert_false(list_has(buf, n, "security.capability"));
+        g_assert_false(fx_list_has(buf, n, "trusted.planted"));
+        g_assert_false(fx_list_has(buf, n, "security.capability"));
         g_assert_cmpint(fsdrv_getxattr(e, f, "trusted.planted", buf, sizeof(buf)), ==,
                         -EOPNOTSUPP);
         g_assert_cmpint(fsdrv_removexattr(e, f, "security.capability"), ==, -EOPNOTSUPP);
@@ -144,7 +136,7 @@ static void test_xattr_acl_opt_in(struct fx *fx, gconstpointer v)
     g_assert_cmpint(fsdrv_getxattr(e, f, "system.posix_acl_access", buf, sizeof(buf)), ==,
                     sizeof(acl));
     ssize_t n = fsdrv_listxattr(e, f, buf, sizeof(buf));
-    g_assert_true(list_has(buf, n, "system.posix_acl_access"));
+    g_assert_true(fx_list_has(buf, n, "system.posix_acl_access"));
     g_assert_cmpint(fsdrv_setxattr(e, d, "system.posix_acl_default", acl, sizeof(acl), 0), ==, 0);
     g_assert_cmpint(fsdrv_removexattr(e, f, "system.posix_acl_access"), ==, 0);
     g_assert_cmpint(host_getxattr(fx, "f", "system.posix_acl_access"), <, 0);
@@ -154,7 +146,7 @@ static void test_xattr_acl_opt_in(struct fx *fx, gconstpointer v)
     fx_reopen(fx);
     e = fx->exp;
     n = fsdrv_listxattr(e, d, buf, sizeof(buf));
-    g_assert_false(list_has(buf, n, "system.posix_acl_default"));
+    g_assert_false(fx_list_has(buf, n, "system.posix_acl_default"));
     g_assert_cmpint(fsdrv_getxattr(e, d, "system.posix_acl_default", buf, sizeof(buf)), ==,
                     -EOPNOTSUPP);
     g_assert_cmpint(fsdrv_removexattr(e, d, "system.posix_acl_default"), ==, -EOPNOTSUPP);

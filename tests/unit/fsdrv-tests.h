@@ -9,5 +9,6 @@ void fsdrv_tests_blocking(void);    /* fsdrv-test-blocking.c: FIFOs, cancellatio
 void fsdrv_tests_limits(void);      /* fsdrv-test-limits.c: quotas, readonly, models, mounts */
 void fsdrv_tests_guest(void);       /* fsdrv-test-guest.c: what a guest may do to the export */
 void fsdrv_tests_quota(void);       /* fsdrv-test-quota.c: quotas a guest cannot get around */
+void fsdrv_tests_mapped(void);      /* fsdrv-test-mapped.c: QEMU's mapped-xattr and mapped-file */
 
 #endif

@@ -24,7 +24,8 @@ tests_unit_test_fsdrv_SOURCES = \
 	tests/unit/fsdrv-test-blocking.c \
 	tests/unit/fsdrv-test-limits.c \
 	tests/unit/fsdrv-test-guest.c \
-	tests/unit/fsdrv-test-quota.c
+	tests/unit/fsdrv-test-quota.c \
+	tests/unit/fsdrv-test-mapped.c
 tests_unit_test_fsdrv_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_unit_test_fsdrv_LDADD = fsdrv/libfsdrv.a $(GLIB_LIBS)
 # --- end fsdrv/ tests --------------------------------------------------------

@@ -28,5 +28,6 @@ int main(int argc, char **argv)
     fsdrv_tests_limits();
     fsdrv_tests_guest();
     fsdrv_tests_quota();
+    fsdrv_tests_mapped();
     return g_test_run();
 }
