@@ -117,7 +117,8 @@ static int serve_socket(int stop_fd, const struct worker_options *workers)
         return 2;
     }
     if (!export_model_parse(opt_model ? opt_model : "none", &cfg.model)) {
-        g_printerr("xen9pd: unknown security model \"%s\" (none, passthrough)\n", opt_model);
+        g_printerr("xen9pd: unknown security model \"%s\" (" EXPORT_MODEL_NAMES ")\n",
+                   opt_model);
         return 2;
     }
     GError *error = NULL;

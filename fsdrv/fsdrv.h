@@ -52,6 +52,13 @@ enum fsdrv_model {
     FSDRV_MODEL_MAPPED_FILE,    /* QEMU's mapped-file: the client's view in .virtfs_metadata */
 };
 
+/* The mapped models keep the client's view beside host files the server
+ * owns: they need no privilege (docs/security.md "The mapped models"). */
+static inline bool fsdrv_model_is_mapped(enum fsdrv_model model)
+{
+    return model == FSDRV_MODEL_MAPPED_XATTR || model == FSDRV_MODEL_MAPPED_FILE;
+}
+
 struct fsdrv_config {
     enum fsdrv_model model;
     bool readonly;              /* every modification fails with -EROFS */
@@ -269,7 +276,8 @@ int fsdrv_symlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,
                   const struct fsdrv_cred *cred, struct stat *st);
 /*
  * `mode` carries the type (S_IFIFO, S_IFSOCK, S_IFREG, S_IFCHR, S_IFBLK);
- * S_IFCHR and S_IFBLK only with allow_devices, else -EPERM.
+ * S_IFCHR and S_IFBLK only with allow_devices (or under a mapped model,
+ * where they are metadata), else -EPERM.
  */
 int fsdrv_mknod(struct fsdrv_export *exp, const struct fsdrv_node *dir,
                 const char *name, mode_t mode, dev_t rdev,

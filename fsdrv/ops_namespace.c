@@ -209,8 +209,10 @@ int fsdrv_mknod(struct fsdrv_export *exp, const struct fsdrv_node *dir,
         return -EINVAL;
     /* A node of the host's disk or memory, for any host process that opens
      * it: only where the administrator asked (docs/security.md "What a guest
-     * may do to the export").  fsdrv never opens one either way. */
-    if ((type == S_IFCHR || type == S_IFBLK) && !exp->cfg.allow_devices)
+     * may do to the export").  fsdrv never opens one either way.  The mapped
+     * models make no node: the type is metadata of a regular file. */
+    if ((type == S_IFCHR || type == S_IFBLK) && !exp->cfg.allow_devices &&
+        !fsdrv_model_is_mapped(exp->cfg.model))
         return -EPERM;
     struct mknod_args a = { type | fsdrv_client_perm(exp, mode), rdev, cred };
     return make_counted(exp, dir, name, make_node, &a, st);

@@ -4,7 +4,7 @@
 sbin_PROGRAMS += xen9p
 xen9p_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS)
 xen9p_SOURCES = tools/xen9p.c
-xen9p_LDADD = $(XENSTORE_UTIL_LIBS) $(GLIB_LIBS)
+xen9p_LDADD = $(XENSTORE_UTIL_LIBS) backend/common/libcommon.a $(GLIB_LIBS)
 
 # A user-space 9pfs frontend (Linux trans_xen.c behaviour), for the benchmark and tests.
 noinst_LIBRARIES += tools/libp9front.a

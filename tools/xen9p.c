@@ -27,6 +27,7 @@
 #include <xenstore.h>
 
 #include "backend/common/control_socket.h"
+#include "backend/common/export_config.h"
 #include "backend/common/xen_store.h"
 
 #define EXIT_USAGE 2
@@ -204,8 +205,9 @@ static int parse_spec(const char *text, struct attach_spec *spec)
         g_printerr("xen9p: tag \"%s\" is longer than 31 characters\n", spec->tag);
         ok = false;
     }
-    if (ok && spec->model && strcmp(spec->model, "none") && strcmp(spec->model, "passthrough")) {
-        g_printerr("xen9p: security_model must be none or passthrough\n");
+    enum fsdrv_model model;
+    if (ok && spec->model && !export_model_parse(spec->model, &model)) {
+        g_printerr("xen9p: security_model must be one of " EXPORT_MODEL_NAMES "\n");
         ok = false;
     }
     return ok ? 0 : 1;

@@ -12,6 +12,8 @@
  * QEMU and libxl spell them; export_model_name gives "mapped-xattr".
  */
 bool export_model_parse(const char *name, enum fsdrv_model *out);
+/* For messages that list them. */
+#define EXPORT_MODEL_NAMES "none, passthrough, mapped-xattr (or mapped), mapped-file"
 const char *export_model_name(enum fsdrv_model model);
 
 /* The opt-ins set in `cfg` as the keys name them, each after ", " ("" if none); g_free. */

@@ -206,7 +206,7 @@ static bool configure(struct xen_device *d)
     else if (!path_acceptable(d->path))
         why = g_strdup_printf("path \"%s\" is not absolute or contains \"..\"", d->path);
     else if (model && !export_model_parse(model, &d->cfg.model))
-        why = g_strdup_printf("unknown security_model \"%s\" (none, passthrough)", model);
+        why = g_strdup_printf("unknown security_model \"%s\" (" EXPORT_MODEL_NAMES ")", model);
     else if (!read_number(d, "max-files", UINT32_MAX, &d->cfg.max_files) ||
              !read_number(d, "max-open-files", UINT32_MAX, &d->cfg.max_open_files) ||
              !read_number(d, "max-space", UINT32_MAX, &space_mib) ||

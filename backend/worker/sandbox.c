@@ -146,6 +146,9 @@ static int enter_landlock(char **why)
 
 uint64_t sandbox_capabilities(const struct fsdrv_config *cfg)
 {
+    /* The export's owner, with nothing more (sandbox_identity). */
+    if (fsdrv_model_is_mapped(cfg->model))
+        return 0;
     /* Files the guest made keep the guest's modes: the worker reaches them as
      * root reaches anything (the guest's kernel checks permissions), and sets
      * their modes, times and ACLs whoever owns them. */
@@ -208,6 +211,26 @@ static int enter_capabilities(uint64_t keep, uid_t uid, gid_t gid, char **why)
     data[0].effective = data[0].permitted = (uint32_t)keep;
     data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
     CHECK(syscall(SYS_capset, &head, data), "capset");
+    return 0;
+}
+
+int sandbox_identity(int export_fd, const struct fsdrv_config *cfg, uid_t *uid, gid_t *gid,
+                     char **why)
+{
+    *uid = (uid_t)-1;
+    *gid = (gid_t)-1;
+    if (!fsdrv_model_is_mapped(cfg->model))
+        return 0;
+    struct stat st;
+    CHECK(fstat(export_fd, &st), "the export's owner");
+    if (st.st_uid == 0) {
+        *why = g_strdup("the export belongs to root: under a mapped model the worker runs as "
+                        "the export's owner, with no capability; give the export to an "
+                        "unprivileged account (chown -R)");
+        return -EPERM;
+    }
+    *uid = st.st_uid;
+    *gid = st.st_gid;
     return 0;
 }
 

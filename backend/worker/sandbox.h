@@ -66,4 +66,13 @@ int export_tree_of(const char *dir);
  */
 uint64_t sandbox_capabilities(const struct fsdrv_config *cfg);
 
+/*
+ * Who a worker serving the export `export_fd` of `cfg` runs as: root
+ * ((uid_t)-1, with sandbox_capabilities) for none and passthrough; for the
+ * mapped models the export's owner, which must not be root.  0, or -errno
+ * with *why (g_free).
+ */
+int sandbox_identity(int export_fd, const struct fsdrv_config *cfg, uid_t *uid, gid_t *gid,
+                     char **why);
+
 #endif

@@ -5,6 +5,7 @@
 #include "backend/worker/worker_main.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include <glib.h>
 
+#include "backend/common/export_config.h"
 #include "backend/worker/sandbox.h"
 
 #define LINK_FD 3
@@ -50,6 +52,11 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
 {
     char path[64];
     if (a->sandbox) {
+        uid_t uid;
+        gid_t gid;
+        int err = sandbox_identity(export_fd, cfg, &uid, &gid, why);
+        if (err)
+            return err;
         struct sandbox_policy policy = {
             .export_fd = export_fd,
             .export_cfg = cfg,
@@ -58,12 +65,14 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
             .memory_bytes = (uint64_t)a->memory_mib << 20,
             .core_dumps = a->core_dumps,
             .seccomp_log = a->seccomp_log,
-            .run_uid = (uid_t)-1,
-            .run_gid = (gid_t)-1,
+            .run_uid = uid,
+            .run_gid = gid,
         };
-        int err = sandbox_enter(&policy, why);
+        err = sandbox_enter(&policy, why);
         if (err)
             return err;
+        g_info("confined: uid %u, capabilities %#" PRIx64 ", %s model", (unsigned)getuid(),
+               uid == (uid_t)-1 ? sandbox_capabilities(cfg) : 0, export_model_name(cfg->model));
         snprintf(path, sizeof(path), "%s", SANDBOX_EXPORT_PATH);
     } else {
         /* Unconfined (debugging): the export as the supervisor opened it. */

@@ -24,8 +24,9 @@ log() { echo "build-image: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 # 9pnet_fd carries trans=tcp; the guest reaches the server through QEMU's
-# user network (see guest-run.sh for why not a virtio-serial port).
-MODULES="9pnet_fd 9p virtio_pci virtio_net"
+# user network (see guest-run.sh for why not a virtio-serial port); 9pnet_virtio
+# carries QEMU's own -virtfs shares (tests/interop).
+MODULES="9pnet_fd 9pnet_virtio 9p virtio_pci virtio_net"
 PACKAGES_BESIDE_KERNEL="busybox-static attr libc6"
 
 mkdir -p "$CACHE" || die "cannot create $CACHE (set XEN9P_CACHE to a writable place)"

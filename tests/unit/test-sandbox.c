@@ -328,6 +328,42 @@ static void test_capabilities(gconstpointer data)
                     base | 1ull << CAP_CHOWN | 1ull << CAP_FSETID);
     cfg = (struct fsdrv_config){ .model = FSDRV_MODEL_NONE, .allow_devices = true };
     g_assert_cmphex(sandbox_capabilities(&cfg), ==, base | 1ull << CAP_MKNOD);
+    /* the mapped models: nothing, whatever the opt-ins */
+    cfg = (struct fsdrv_config){ .model = FSDRV_MODEL_MAPPED_XATTR, .allow_setid = true,
+                                 .allow_devices = true, .allow_acl = true };
+    g_assert_cmphex(sandbox_capabilities(&cfg), ==, 0);
+    cfg.model = FSDRV_MODEL_MAPPED_FILE;
+    g_assert_cmphex(sandbox_capabilities(&cfg), ==, 0);
+}
+
+/* Who serves: root for none and passthrough; the export's owner, never root, for the mapped models. */
+static void test_identity(gconstpointer data)
+{
+    (void)data;
+    char *dir = g_dir_make_tmp("sandbox-identity-XXXXXX", NULL), *why = NULL;
+    g_assert_nonnull(dir);
+    int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    uid_t uid;
+    gid_t gid;
+    struct fsdrv_config cfg = { .model = FSDRV_MODEL_PASSTHROUGH };
+    g_assert_cmpint(sandbox_identity(fd, &cfg, &uid, &gid, &why), ==, 0);
+    g_assert_cmpuint(uid, ==, (uid_t)-1);
+    cfg.model = FSDRV_MODEL_MAPPED_FILE;
+    if (geteuid() == 0) {
+        g_assert_cmpint(sandbox_identity(fd, &cfg, &uid, &gid, &why), ==, -EPERM);
+        g_assert_nonnull(strstr(why, "belongs to root"));
+        g_free(why);
+        g_assert_cmpint(chown(dir, 4321, 8765), ==, 0);
+    }
+    struct stat st;
+    g_assert_cmpint(fstat(fd, &st), ==, 0);
+    g_assert_cmpint(sandbox_identity(fd, &cfg, &uid, &gid, &why), ==, 0);
+    g_assert_cmpuint(uid, ==, st.st_uid);
+    g_assert_cmpuint(gid, ==, st.st_gid);
+    close(fd);
+    g_rmdir(dir);
+    g_free(dir);
 }
 
 /* Confined: a device node and a foreign set-group-ID bit only with their opt-ins. */
@@ -422,6 +458,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_data_func("/sandbox/capabilities", NULL, test_capabilities);
+    g_test_add_data_func("/sandbox/identity", NULL, test_identity);
     if (geteuid() != 0) {
         g_test_skip("needs root (namespaces and mounts)");
         return g_test_run();

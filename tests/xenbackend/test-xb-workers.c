@@ -24,6 +24,9 @@ typedef struct {
     XbEnv *env;
 } Fixture;
 
+/* The owner a mapped model's export is given: its worker runs as it. */
+#define MAPPED_OWNER 4321u
+
 static void setup(Fixture *f, gconstpointer data)
 {
     f->env = xb_env_new();
@@ -139,6 +142,8 @@ static bool talks_to_xenstore(int pid)
 static int connected_worker(Fixture *f, const char *model, XbAgent **guest, unsigned *devid)
 {
     char *dir = xb_mkdir(f->env, model);
+    if (g_str_has_prefix(model, "mapped"))    /* served by its owner, who must not be root */
+        g_assert_cmpint(chown(dir, MAPPED_OWNER, MAPPED_OWNER), ==, 0);
     char *spec = g_strdup_printf("tag=%s,path=%s,security_model=%s,max-open-files=40", model,
                                  dir, model);
     *devid = xb_attach(f->env, 1, spec);
@@ -184,7 +189,11 @@ static void assert_confined(Fixture *f, enum fsdrv_model model, const char *mode
     g_free(want);
     g_free(v);
     v = proc_field(pid, "status", "Uid:");
-    g_assert_true(g_str_has_prefix(v, "0\t0\t0\t0"));
+    want = fsdrv_model_is_mapped(model) ? g_strdup_printf("%u\t%u\t%u\t%u", MAPPED_OWNER,
+                                                          MAPPED_OWNER, MAPPED_OWNER, MAPPED_OWNER)
+                                        : g_strdup("0\t0\t0\t0");
+    g_assert_cmpstr(v, ==, want);
+    g_free(want);
     g_free(v);
 
     static const char *const namespaces[] = { "mnt", "pid", "net", "ipc", "uts" };
@@ -220,13 +229,30 @@ static void assert_confined(Fixture *f, enum fsdrv_model model, const char *mode
     const XbDevice *d = xb_list_find(l, 1, devid);
     g_assert_cmpint(d->no_new_privs, ==, 1);
     g_assert_cmpstr(d->seccomp, ==, "filter");
-    g_assert_cmpint(d->worker_uid, ==, 0);
-    g_assert_nonnull(strstr(d->caps, "dac_override"));
-    g_assert_nonnull(strstr(d->caps, "fowner"));
+    if (fsdrv_model_is_mapped(model)) {
+        g_assert_cmpint(d->worker_uid, ==, MAPPED_OWNER);
+        g_test_message("mapped worker's capabilities: '%s'", d->caps);
+        g_assert_null(strstr(d->caps, "dac_override"));
+        g_assert_null(strstr(d->caps, "fowner"));
+    } else {
+        g_assert_cmpint(d->worker_uid, ==, 0);
+        g_assert_nonnull(strstr(d->caps, "dac_override"));
+        g_assert_nonnull(strstr(d->caps, "fowner"));
+    }
     g_assert_true((strstr(d->caps, "chown") != NULL) == (model == FSDRV_MODEL_PASSTHROUGH));
     g_assert_null(strstr(d->caps, "sys_admin"));
     xb_list_free(l);
     xb_agent_close(g);
+}
+
+static void test_confined_mapped_xattr(Fixture *f, gconstpointer data)
+{
+    assert_confined(f, FSDRV_MODEL_MAPPED_XATTR, "mapped-xattr");
+}
+
+static void test_confined_mapped_file(Fixture *f, gconstpointer data)
+{
+    assert_confined(f, FSDRV_MODEL_MAPPED_FILE, "mapped-file");
 }
 
 static void test_confined_none(Fixture *f, gconstpointer data)
@@ -314,6 +340,10 @@ int main(int argc, char **argv)
                teardown);
     g_test_add("/xenbackend/workers/confined-passthrough", Fixture, NULL, setup,
                test_confined_passthrough, teardown);
+    g_test_add("/xenbackend/workers/confined-mapped-xattr", Fixture, NULL, setup,
+               test_confined_mapped_xattr, teardown);
+    g_test_add("/xenbackend/workers/confined-mapped-file", Fixture, NULL, setup,
+               test_confined_mapped_file, teardown);
     g_test_add("/xenbackend/workers/one-worker-each", Fixture, NULL, setup,
                test_one_worker_each, teardown);
     g_test_add("/xenbackend/workers/no-sandbox", Fixture, NULL, setup, test_no_sandbox,
