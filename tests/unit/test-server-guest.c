@@ -261,6 +261,59 @@ static uint64_t twrite_until(struct harness *h, uint32_t fid, uint64_t total, in
     return done;
 }
 
+/* ---- the mapped models: the guest's view is metadata it cannot reach ---- */
+
+static void test_mapped_metadata(gconstpointer data)
+{
+    struct h_options opt = { .model = (enum fsdrv_model)GPOINTER_TO_INT(data) };
+    bool file_model = opt.model == FSDRV_MODEL_MAPPED_FILE;
+    struct harness *h = attach_as_root(&opt);
+    fid_at(h, 2, "");
+    union p9_arg c[5] = { { .d = 2 }, { .s = p9_str_of("prog") }, { .d = P9_DOTL_RDWR },
+                          { .d = 04755 }, { .d = 0 } };
+    h_reply_free(h_ok(h, P9_TLCREATE, c));
+    /* The guest's owner and set-uid bit: its view only, the host file stays the server's. */
+    g_assert_cmpint(tsetattr(h, 2, P9_ATTR_UID | P9_ATTR_GID, 0, 1000, 0), ==, 0);
+    struct h_reply *r = h_getattr(h, 2);
+    g_assert_cmpuint(r->r.body.a[2].d, ==, S_IFREG | 04755);
+    g_assert_cmpuint(r->r.body.a[3].d, ==, 1000);
+    h_reply_free(r);
+    struct stat st;
+    g_assert_cmpint(h_lstat(h, "prog", &st), ==, 0);
+    g_assert_cmpuint(st.st_mode, ==, S_IFREG | 0600);
+    g_assert_cmpuint(st.st_uid, ==, geteuid());
+    /* A device: metadata of an empty regular file, no opt-in needed. */
+    union p9_arg m[6] = { { .d = ROOT }, { .s = p9_str_of("disk") }, { .d = S_IFBLK | 0660 },
+                          { .d = 8 }, { .d = 0 }, { .d = 0 } };
+    h_reply_free(h_ok(h, P9_TMKNOD, m));
+    g_assert_cmpint(h_lstat(h, "disk", &st), ==, 0);
+    g_assert_true(S_ISREG(st.st_mode));
+    /* The stored view cannot be forged or read through the guest's attributes. */
+    g_assert_cmpint(h_clunk(h, 2), ==, 0);
+    fid_at(h, 2, "prog");
+    g_assert_cmpint(set_xattr(h, 2, "user.virtfs.uid", "\0\0\0\0", 4), ==, EACCES);
+    g_assert_cmpint(h_clunk(h, 2), ==, 0);
+    fid_at(h, 2, "prog");
+    g_assert_cmpint(walk_xattr(h, 2, 3, "user.virtfs.mode"), <, 0);
+    g_assert_cmpint(h_clunk(h, 2), ==, 0);
+    /* The metadata names: not walked to, not made, not renamed to. */
+    static const char *const hidden[] = { ".virtfs_metadata", ".virtfs_metadata_root" };
+    for (size_t i = 0; file_model && i < G_N_ELEMENTS(hidden); i++) {
+        g_assert_cmpint(h_walk(h, ROOT, 4, hidden[i], NULL), <, 0);
+        g_assert_cmpint(tmkdir(h, ROOT, hidden[i], 0755), !=, 0);
+        union p9_arg rn[4] = { { .d = ROOT }, { .s = p9_str_of("prog") }, { .d = ROOT },
+                               { .s = p9_str_of(hidden[i]) } };
+        g_assert_cmpint(rpc_err(h, P9_TRENAMEAT, rn), !=, 0);
+    }
+    if (file_model) {
+        g_assert_cmpint(h_lstat(h, ".virtfs_metadata/prog", &st), ==, 0);
+        g_assert_cmpint(h_lstat(h, ".virtfs_metadata/disk", &st), ==, 0);
+    } else {
+        g_assert_true(host_has_xattr(h, "prog", "user.virtfs.uid"));
+    }
+    h_free(h);
+}
+
 static void test_unlinked_space(void)
 {
     struct h_options opt = { .max_space = 1 << 20 };
@@ -314,6 +367,10 @@ int main(int argc, char **argv)
     g_test_add_func("/guest/none/xattr-planting", test_xattr_planting);
     g_test_add_func("/guest/none/export-root", test_export_root);
     g_test_add_func("/guest/passthrough/device-node", test_device_node);
+    g_test_add_data_func("/guest/mapped-xattr/metadata", GINT_TO_POINTER(FSDRV_MODEL_MAPPED_XATTR),
+                         test_mapped_metadata);
+    g_test_add_data_func("/guest/mapped-file/metadata", GINT_TO_POINTER(FSDRV_MODEL_MAPPED_FILE),
+                         test_mapped_metadata);
     g_test_add_func("/guest/quota/unlinked-space", test_unlinked_space);
     g_test_add_func("/guest/quota/directories-count", test_directories_count);
     return g_test_run();

@@ -36,9 +36,12 @@ phase domus
 # 4.20: domU a is a plain `xl create` with a xen_9pfsd share, served by the running
 # xen9pd. 4.17 (its libxl knows only QEMU for p9): the share is hot-attached with
 # xen9p. domU b's share is hot-attached on both.
+# A second share of domU a is in QEMU's mapped-xattr model: its export belongs to an
+# unprivileged account, whom its worker runs as (docs/security.md "The mapped models").
+install -d -m 700 -o 65534 -g 65534 /srv/mx
 P9=
 if [ "$XEN" = 4.20 ] && [ "$BACKEND" = xen9pd ]; then
-  P9="p9 = [ 'type=xen_9pfsd,tag=wl,path=/srv/a,security_model=$MODEL,max-open-files=256' ]"
+  P9="p9 = [ 'type=xen_9pfsd,tag=wl,path=/srv/a,security_model=$MODEL,max-open-files=256', 'type=xen_9pfsd,tag=mx,path=/srv/mx,security_model=mapped-xattr' ]"
 fi
 if DA=$(domu_create a 320 "$P9" 2 2> "$L/err"); then
   tap_ok "xl create domU a (2 vCPUs)$([ -n "$P9" ] && echo " with $P9")"
@@ -51,13 +54,20 @@ check "domU a boots and its agent answers" domu_ready "$DA"
 check "domU b boots and its agent answers" domu_ready "$DB"
 vector_preflight "$DA" || lab_abort "the emulated CPU loses vector state"
 if [ -n "$P9" ]; then
-  DEVA=0
+  DEVA=0 DEVMX=1
   check "4.20 xl p9 type=xen_9pfsd: libxl spawned no xen-9pfsd (xen9pd is the service)" \
     sh -c '! pidof xen-9pfsd'
 elif DEVA=$(share_attach "$DA" "tag=wl,path=/srv/a,security_model=$MODEL,max-open-files=256" 2> "$L/err"); then
   tap_ok "xen9p attach to running domU a: device $DEVA"
 else
   tap_fail "xen9p attach to running domU a" "$(cat "$L/err")"
+fi
+if [ -z "$P9" ] && [ "$BACKEND" = xen9pd ]; then
+  if DEVMX=$(share_attach "$DA" "tag=mx,path=/srv/mx,security_model=mapped-xattr" 2> "$L/err"); then
+    tap_ok "xen9p attach of a mapped-xattr share to running domU a: device $DEVMX"
+  else
+    tap_fail "xen9p attach of a mapped-xattr share to running domU a" "$(cat "$L/err")"
+  fi
 fi
 if DEVB=$(share_attach "$DB" "tag=u,path=/srv/b,security_model=$MODEL,max-open-files=256" 2> "$L/err"); then
   tap_ok "xen9p attach to running domU b: device $DEVB"
@@ -277,6 +287,35 @@ if [ "$BACKEND" = xen9pd ]; then
   fi
   check "xen9pd holds no descriptor under /srv/hot" no_fds_under /srv/hot
 fi
+if [ "$BACKEND" = xen9pd ]; then
+  # the mapped-xattr share: the guest's owners, modes and node types are metadata
+  domu_run "$DA" 60 "mount_share mx /mnt/mx 9p2000.L 40 && { mapped_probe /mnt/mx; r=\$?; umount /mnt/mx; [ \$r = 0 ]; }"
+  RC=$?
+  HOW="xen9p attach"
+  [ -n "$P9" ] && HOW="xl p9 key"
+  domu_out "$DA" > "$L/mx"; diag < "$L/mx"
+  check "mapped-xattr share (by $HOW): domU a made its files and read their status" test $RC = 0
+  expect "mapped-xattr: the guest sees its set-uid file as it made it" \
+    "$(sed -n 's/^@@MX f //p' "$L/mx")" "4755 1234 5678 0 0 regular file"
+  check "mapped-xattr: the guest sees a character device 1:3" grep -q '^@@MX nd [0-7]* 0 0 1 3 character special file$' "$L/mx"
+  expect "mapped-xattr: the guest sees its symlink and its target" \
+    "$(sed -n 's/^@@MX sl //p; s/^@@MX link //p' "$L/mx" | tr '\n' ' ')" "777 7 8 0 0 symbolic link some/target "
+  expect "mapped-xattr: dom0 has plain files of uid 65534, mode 600" \
+    "$(stat -c '%u %a %F' /srv/mx/f /srv/mx/nd /srv/mx/sl | sort -u | tr '\n' ' ')" \
+    "65534 600 regular empty file 65534 600 regular file "
+  # /usr/bin: the attr tool, not the busybox applet of the same name
+  MXA=$(/usr/bin/getfattr --absolute-names -e hex -n user.virtfs.uid /srv/mx/f 2>&1)
+  expect "mapped-xattr: the owner is QEMU's user.virtfs.uid (1234, little-endian)" \
+    "$(echo "$MXA" | sed -n 's/^user.virtfs.uid=//p')" 0xd2040000 ||
+    { echo "$MXA"; /usr/bin/getfattr --absolute-names -d -m - -e hex /srv/mx/f 2>&1; ls -ln /srv/mx; } | diag
+  W=$(worker_of "$DA" "$DEVMX")
+  if [ -n "$W" ]; then
+    expect "mapped-xattr: its worker runs as uid 65534 with no capability" \
+      "$(status_field "$W" Uid | awk '{ print $2 }') $(status_field "$W" CapEff)" "65534 0000000000000000"
+  else
+    tap_fail "mapped-xattr: its worker runs as uid 65534 with no capability" "no worker for device $DEVMX"
+  fi
+fi
 domu_run "$DA" 20 "io_once /mnt/wl after-hot-detach"
 check "domU a's first share still works after the detach" grep -q '^io after-hot-detach' /srv/a/after-hot-detach
 check "domU b's I/O loop kept working through the detach" loop_moves 30
@@ -321,8 +360,10 @@ if [ "$BACKEND" = xen9pd ]; then
   check "domU b's I/O loop kept working through the crash" loop_moves 30
   domu_run "$DA" 20 "io_once /mnt/wl after-crash"
   check "domU a's first share still works after the crash" grep -q '^io after-crash' /srv/a/after-crash
+  MXP=0
+  [ -n "${DEVMX:-}" ] && MXP=$(expected_pages "$DA" "$DEVMX")
   expect "nothing of share crash stays mapped (gntdev pages of xen9pd and its workers)" \
-    "$(gntdev_pages)" "$(( $(expected_pages "$DA" "$DEVA") + $(expected_pages "$DB" "$DEVB") ))"
+    "$(gntdev_pages)" "$(( $(expected_pages "$DA" "$DEVA") + $(expected_pages "$DB" "$DEVB") + MXP ))"
   check "xen9p detach of the crashed share" share_detach "$DA" "$DEVC"
   if DEVC=$(share_attach "$DA" "tag=crash2,path=/srv/hot,security_model=$MODEL" 2> "$L/err"); then
     domu_run "$DA" 60 "mount_share crash2 /mnt/crash2 9p2000.L 40 && io_once /mnt/crash2 after-reattach && umount /mnt/crash2"

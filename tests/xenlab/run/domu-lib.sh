@@ -34,6 +34,17 @@ workload() {
 }
 
 # io_once MOUNTPOINT NAME: write a file, read it back, list the directory (on 9p only)
+# mapped_probe MOUNTPOINT: what the guest makes under a mapped model, then what it
+# sees: "@@MX NAME MODE UID GID MAJOR MINOR TYPE" and "@@MX link TARGET"
+mapped_probe() {
+  ( cd "$1" && echo mapped > f && chown 1234:5678 f && chmod 4755 f && mknod nd c 1 3 &&
+    ln -s some/target sl && chown -h 7:8 sl ) || { echo "@@MX failed to make the files"; return 1; }
+  for n in f nd sl; do
+    echo "@@MX $n $(stat -c '%a %u %g %t %T %F' "$1/$n")"
+  done
+  echo "@@MX link $(readlink "$1/sl")"
+}
+
 io_once() {
   grep -q " $1 9p " /proc/mounts || { echo "$1 is not a 9p mount"; return 1; }
   s="io $2 $(uptime_s) $$"
