@@ -21,10 +21,11 @@ xen9pd_LDADD = backend/supervisor/libsupervisor.a backend/worker/libworker.a \
 	backend/xen/libxenring.a $(P9SERVER_LIBS) ring/libring.a $(XENSTORE_UTIL_LIBS) \
 	$(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(XENTOOLCORE_LIBS) $(SECCOMP_LIBS) $(GLIB_LIBS)
 
-# The systemd unit, with the installed path of the daemon.
+# The systemd unit, with the installed path of the daemon (a placeholder of
+# our own: configure would rewrite an @...@ one in this rule too).
 systemdunit_DATA = backend/xen9pd.service
 backend/xen9pd.service: $(srcdir)/backend/xen9pd.service.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) backend && sed -e 's|@sbindir@|$(sbindir)|g' $< > $@
+	$(AM_V_GEN)$(MKDIR_P) backend && sed -e 's|%SBINDIR%|$(sbindir)|g' $< > $@
 CLEANFILES += backend/xen9pd.service
 EXTRA_DIST += backend/xen9pd.service.in
 

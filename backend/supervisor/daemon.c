@@ -8,7 +8,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +59,31 @@ int daemon_detach(void)
     return 0;
 }
 
+/* systemd's notification socket (Type=notify), taken out of the environment
+ * the workers inherit. */
+static char *notify_socket;
+
+static void notify_service_manager(const char *state)
+{
+    if (!notify_socket)
+        return;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    size_t len = strlen(notify_socket);
+    if (len >= sizeof(sa.sun_path) || (notify_socket[0] != '/' && notify_socket[0] != '@')) {
+        g_warning("NOTIFY_SOCKET \"%s\" is not a socket path", notify_socket);
+        return;
+    }
+    memcpy(sa.sun_path, notify_socket, len);
+    if (sa.sun_path[0] == '@')
+        sa.sun_path[0] = '\0';     /* an abstract socket */
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+                         (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+        g_warning("cannot tell the service manager \"%s\": %s", state, g_strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
 int daemon_ready(bool foreground, const char *pid_file)
 {
     if (pid_file) {
@@ -74,6 +103,13 @@ int daemon_ready(bool foreground, const char *pid_file)
         }
         pid_fd = fd;
     }
+    if (getenv("NOTIFY_SOCKET")) {
+        notify_socket = g_strdup(getenv("NOTIFY_SOCKET"));
+        unsetenv("NOTIFY_SOCKET");
+    }
+    char *ready = g_strdup_printf("READY=1\nMAINPID=%d", (int)getpid());
+    notify_service_manager(ready);
+    g_free(ready);
     if (!foreground && ready_fd >= 0) {
         char ok = 1;
         while (write(ready_fd, &ok, 1) < 0 && errno == EINTR)
@@ -86,6 +122,7 @@ int daemon_ready(bool foreground, const char *pid_file)
 
 void daemon_cleanup(const char *pid_file)
 {
+    notify_service_manager("STOPPING=1");
     if (pid_fd < 0)
         return;     /* never written (or another daemon's): not ours to remove */
     if (pid_file)

@@ -13,12 +13,13 @@ int daemon_detach(void);
 
 /*
  * Writes the pid file (mode 0644, holding a flock(2) lock for as long as the
- * daemon runs) and releases a waiting parent.  -1 on failure
+ * daemon runs), tells systemd (READY=1 on $NOTIFY_SOCKET, for Type=notify)
+ * and releases a waiting parent.  -1 on failure
  * (logged), for instance when another daemon holds the file's lock.
  */
 int daemon_ready(bool foreground, const char *pid_file);
 
-/* Removes the pid file, if this process wrote it. */
+/* Tells systemd STOPPING=1; removes the pid file, if this process wrote it. */
 void daemon_cleanup(const char *pid_file);
 
 #endif

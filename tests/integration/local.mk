@@ -11,3 +11,10 @@ TESTS += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh \
 	tests/integration/test-workers.sh
 EXTRA_DIST += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh \
 	tests/integration/test-workers.sh
+
+# xen9pd as systemd runs it: the unit file, Type=notify.
+check_PROGRAMS += tests/integration/test-service
+TESTS += tests/integration/test-service
+tests_integration_test_service_SOURCES = tests/integration/test-service.c
+tests_integration_test_service_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tests_integration_test_service_LDADD = $(GLIB_LIBS)

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xen9pd as systemd runs it (backend/xen9pd.service): the unit names the
+ * installed daemon by its absolute path, and Type=notify works: the daemon
+ * sends READY=1 with its pid on $NOTIFY_SOCKET once it serves, STOPPING=1
+ * when it stops, and its workers do not inherit the socket.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+static const char *builddir(void)
+{
+    const char *d = g_getenv("top_builddir");
+    return d ? d : ".";
+}
+
+static void test_unit_file(void)
+{
+    char *path = g_build_filename(builddir(), "backend", "xen9pd.service", NULL), *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_assert_null(strchr(text, '@'));
+    g_assert_null(strchr(text, '%'));
+    char **lines = g_strsplit(text, "\n", -1);
+    const char *exec = NULL;
+    bool notify = false;
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "ExecStart="))
+            exec = *l + strlen("ExecStart=");
+        notify |= strcmp(*l, "Type=notify") == 0;
+    }
+    g_assert_nonnull(exec);
+    g_assert_true(g_path_is_absolute(exec));
+    g_assert_true(g_str_has_suffix(exec, "/xen9pd --foreground"));
+    g_assert_true(notify);
+    g_strfreev(lines);
+    g_free(text);
+    g_free(path);
+}
+
+/* The next datagram on `fd` within 10 s, or NULL. */
+static char *next_message(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    if (poll(&p, 1, 10000) != 1)
+        return NULL;
+    char buf[512];
+    ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+    return n < 0 ? NULL : g_strndup(buf, (gsize)n);
+}
+
+static void test_notify(void)
+{
+    char *dir = g_dir_make_tmp("xen9p-notify-XXXXXX", NULL);
+    g_assert_nonnull(dir);
+    char *sock = g_build_filename(dir, "notify", NULL), *export = g_build_filename(dir, "export", NULL);
+    g_assert_cmpint(g_mkdir(export, 0700), ==, 0);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    g_assert_cmpuint(strlen(sock), <, sizeof(sa.sun_path));
+    strcpy(sa.sun_path, sock);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+
+    char *prog = g_build_filename(builddir(), "xen9pd", NULL);
+    char *listen = g_strdup_printf("unix:%s/9p.sock", dir);
+    char *argv[] = { prog, "--listen", listen, "--export", export, "--foreground", NULL };
+    char **envp = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", sock, TRUE);
+    GPid pid;
+    GError *error = NULL;
+    g_assert_true(g_spawn_async(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                &error));
+    g_assert_no_error(error);
+
+    char *msg = next_message(fd), *want = g_strdup_printf("READY=1\nMAINPID=%d", (int)pid);
+    g_assert_cmpstr(msg, ==, want);
+    g_free(msg);
+    g_free(want);
+    /* ready means serving: the socket is there */
+    char *listening = g_strdup_printf("%s/9p.sock", dir);
+    g_assert_true(g_file_test(listening, G_FILE_TEST_EXISTS));
+    g_assert_cmpint(kill(pid, SIGTERM), ==, 0);
+    msg = next_message(fd);
+    g_assert_cmpstr(msg, ==, "STOPPING=1");
+    g_free(msg);
+    int status;
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fd);
+    g_unlink(sock);
+    g_rmdir(export);
+    g_unlink(listening);
+    g_free(listening);
+    g_rmdir(dir);
+    g_strfreev(envp);
+    g_free(listen);
+    g_free(prog);
+    g_free(export);
+    g_free(sock);
+    g_free(dir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/service/unit-file", test_unit_file);
+    g_test_add_func("/service/notify", test_notify);
+    return g_test_run();
+}
