@@ -6,6 +6,7 @@ include tests/frontend/local.mk
 include tests/fuzz/local.mk
 include tests/linux-guest/local.mk
 include tests/interop/local.mk
+include tests/packaging/local.mk
 include tests/xenlab/local.mk
 include tests/xenbackend/local.mk
 
