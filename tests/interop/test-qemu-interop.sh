@@ -21,14 +21,7 @@ OWNER=${INTEROP_UID:-65534}
 MODELS="mapped-xattr mapped-file"
 declare -A TAG=([mapped-xattr]=mx [mapped-file]=mf) PORT=([mapped-xattr]=5640 [mapped-file]=5641)
 
-N=0
-FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() {
-    N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; shift
-    local d; for d in "$@"; do printf '%s\n' "$d" | sed 's/^/# /'; done
-}
-bail() { echo "Bail out! $*"; exit 1; }
+. "$SRC/tests/tap-lib.sh"
 
 [ "$(id -u)" = 0 ] || bail "must run as root (it gives the exports to an unprivileged account)"
 for t in qemu-system-x86_64 setpriv cpio gzip getfattr timeout; do
@@ -170,5 +163,4 @@ ST ./d750 directory 750 42 43 - 0 0"
         ok "$m: xen9pd's worker ran as uid $OWNER" ||
         not_ok "$m: xen9pd's worker ran as uid $OWNER" "$(tail -5 "$ARTIFACTS/xen9pd-$m.log")"
 done
-echo "1..$N"
-[ "$FAILED" = 0 ]
+tap_end

@@ -9,14 +9,7 @@
 set -u
 export LC_ALL=C
 SRC=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-N=0
-FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() {
-    N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; shift
-    local d; for d in "$@"; do printf '%s\n' "$d" | sed 's/^/# /'; done
-}
-bail() { echo "Bail out! $*"; exit 1; }
+. "$SRC/tests/tap-lib.sh"
 for t in dpkg-buildpackage dpkg-deb lintian; do
     command -v "$t" > /dev/null || bail "$t is missing (see scripts/deps.txt)"
 done
@@ -36,7 +29,7 @@ if (cd "$W/xen9p" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u
     ok "dpkg-buildpackage -us -uc -b builds the package"
 else
     not_ok "dpkg-buildpackage -us -uc -b builds the package" "$(tail -20 "$W/build.log")"
-    echo "1..$N"; exit 1
+    tap_end; exit 1
 fi
 DEB=$(ls "$W"/xen9p_*.deb | head -1)
 lint=$(lintian --allow-root --fail-on none "$W"/*.changes 2>&1)
@@ -57,5 +50,4 @@ fi
 dpkg-deb -e "$DEB" "$W/control"
 grep -q "deb-systemd-helper enable 'xen9pd.service'" "$W/control/postinst" &&
     ok "postinst enables xen9pd.service" || not_ok "postinst enables xen9pd.service"
-echo "1..$N"
-[ "$FAILED" = 0 ]
+tap_end
