@@ -36,6 +36,7 @@ static char *opt_control;
 static int opt_timeout = 10;
 static int opt_backend = 0;
 static gboolean opt_verbose;
+static gboolean opt_dry_run;
 
 static const GOptionEntry entries[] = {
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &opt_control,
@@ -46,6 +47,8 @@ static const GOptionEntry entries[] = {
       "Domain running xen9pd (default 0)", "DOMID" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
       "list: also each device's worker (pid, uid, capabilities, seccomp, crashes)", NULL },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &opt_dry_run,
+      "attach: print the xenstore nodes it would write, write nothing", NULL },
     { NULL }
 };
 
@@ -77,6 +80,26 @@ static bool parse_domid(const char *s, unsigned *out)
         return false;
     *out = v;
     return true;
+}
+
+/* A domain by id or, as xl takes it, by name (its /local/domain/N/name). */
+static bool resolve_domain(struct xs_handle *xs, const char *s, unsigned *out)
+{
+    if (parse_domid(s, out))
+        return true;
+    char **doms = xstore_directory(xs, "/local/domain");
+    bool found = false;
+    for (char **d = doms; d && *d && !found; d++) {
+        char *path = g_strdup_printf("/local/domain/%s/name", *d);
+        char *name = xstore_read(xs, path);
+        found = name && strcmp(name, s) == 0 && parse_domid(*d, out);
+        g_free(name);
+        g_free(path);
+    }
+    g_strfreev(doms);
+    if (!found)
+        g_printerr("xen9p: no domain \"%s\" (a domain id or name)\n", s);
+    return found;
 }
 
 static char *backend_dir(unsigned fe, unsigned devid)
@@ -122,6 +145,7 @@ static int wait_state(struct xs_handle *xs, const char *path, const int *wanted,
 
 struct attach_spec {
     char *tag, *path, *model;
+    char *backend;              /* xl's backend=DOMAIN: must be where xen9pd runs */
     char *max_files, *max_open_files, *max_space, *auto_delete;
     /* docs/security.md "What a guest may do to the export" */
     char *allow_acl, *allow_setid, *allow_devices;
@@ -151,13 +175,14 @@ static int parse_spec(const char *text, struct attach_spec *spec)
     for (char **it = items; ok && *it; it++) {
         char *eq = strchr(*it, '=');
         if (!eq) {
-            g_printerr("xen9p: \"%s\" is not KEY=VALUE\n", *it);
+            g_printerr("xen9p: \"%s\" is not KEY=VALUE\n", g_strstrip(*it));
             ok = false;
             rc = EXIT_USAGE;
             break;
         }
         *eq = '\0';
-        const char *key = *it, *value = eq + 1;
+        /* xl allows blanks around keys and values: "tag = share, path = /srv" */
+        const char *key = g_strstrip(*it), *value = g_strstrip(eq + 1);
         char **slot = NULL;
         bool numeric = false, flag = false;
         if (strcmp(key, "tag") == 0) slot = &spec->tag;
@@ -170,11 +195,20 @@ static int parse_spec(const char *text, struct attach_spec *spec)
         else if (strcmp(key, "allow-acl") == 0) { slot = &spec->allow_acl; flag = true; }
         else if (strcmp(key, "allow-setid") == 0) { slot = &spec->allow_setid; flag = true; }
         else if (strcmp(key, "allow-devices") == 0) { slot = &spec->allow_devices; flag = true; }
-        else if (strcmp(key, "type") == 0 && strcmp(value, "xen_9pfsd") == 0) continue;
+        else if (strcmp(key, "backend") == 0) slot = &spec->backend;
+        else if (strcmp(key, "type") == 0) {
+            /* xl's other type is QEMU's backend, which is not us */
+            if (strcmp(value, "xen_9pfsd") == 0)
+                continue;
+            g_printerr("xen9p: type \"%s\": xen9pd serves type=xen_9pfsd devices\n", value);
+            ok = false;
+            rc = EXIT_USAGE;
+            break;
+        }
         if (!slot) {
-            g_printerr("xen9p: unknown key \"%s\" (tag, path, security_model, max-files, "
-                       "max-open-files, max-space, auto-delete, allow-acl, allow-setid, "
-                       "allow-devices)\n", key);
+            g_printerr("xen9p: unknown key \"%s\" (tag, path, security_model, type, backend, "
+                       "max-files, max-open-files, max-space, auto-delete, allow-acl, "
+                       "allow-setid, allow-devices)\n", key);
             ok = false;
             rc = EXIT_USAGE;
         } else if (numeric && !is_number(value)) {
@@ -235,63 +269,89 @@ static long free_devid(struct xs_handle *xs, unsigned fe, const char *tag)
     return clash ? -1 : devid;
 }
 
-/* A fresh directory: whatever an earlier device left there goes. */
-static bool make_dir(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-                     unsigned owner, unsigned reader)
-{
-    xs_rm(xs, t, dir);
-    return xstore_mkdir_owned(xs, t, dir, owner, reader);
-}
-
-struct write_device_job {
-    const char *fedir, *bedir, *feid, *beid;
-    unsigned fe, be;
-    const struct attach_spec *spec;
+/* One xenstore node of a new device: its path, value and owner (the other side reads). */
+struct device_node {
+    char *dir;                  /* NULL: `key` is the directory itself, made afresh */
+    const char *key;
+    const char *value;
+    unsigned owner, reader;
 };
+
+/* Every node of a device, in libxl's order and with its permissions. */
+static GArray *device_nodes(unsigned fe, unsigned be, unsigned devid, const struct attach_spec *spec,
+                            char **fedir, char **bedir, char *feid, char *beid)
+{
+    *fedir = frontend_dir(fe, devid);
+    *bedir = backend_dir(fe, devid);
+    const struct { const char *key, *value; } fe_nodes[] = {
+        { "backend", *bedir }, { "backend-id", beid }, { "state", "1" }, { "tag", spec->tag },
+    }, be_nodes[] = {
+        { "frontend", *fedir }, { "frontend-id", feid }, { "online", "1" }, { "state", "1" },
+        { "path", spec->path },
+        { "tag", spec->tag },   /* our copy, which the guest cannot rewrite */
+        { "security_model", spec->model ? spec->model : "none" },
+        { "max-files", spec->max_files ? spec->max_files : "0" },
+        { "max-open-files", spec->max_open_files ? spec->max_open_files : "0" },
+        { "max-space", spec->max_space ? spec->max_space : "0" },
+        { "auto-delete", spec->auto_delete ? spec->auto_delete : "0" },
+        { "allow-acl", spec->allow_acl ? spec->allow_acl : "0" },
+        { "allow-setid", spec->allow_setid ? spec->allow_setid : "0" },
+        { "allow-devices", spec->allow_devices ? spec->allow_devices : "0" },
+        /* no toolstack will remove these nodes: xen9pd does when the domain dies */
+        { "xen9p-attached", "1" },
+    };
+    GArray *nodes = g_array_new(FALSE, FALSE, sizeof(struct device_node));
+    struct device_node n = { NULL, *fedir, NULL, fe, be };
+    g_array_append_val(nodes, n);
+    for (size_t i = 0; i < G_N_ELEMENTS(fe_nodes); i++) {
+        n = (struct device_node){ *fedir, fe_nodes[i].key, fe_nodes[i].value, fe, be };
+        g_array_append_val(nodes, n);
+    }
+    n = (struct device_node){ NULL, *bedir, NULL, be, fe };
+    g_array_append_val(nodes, n);
+    for (size_t i = 0; i < G_N_ELEMENTS(be_nodes); i++) {
+        n = (struct device_node){ *bedir, be_nodes[i].key, be_nodes[i].value, be, fe };
+        g_array_append_val(nodes, n);
+    }
+    return nodes;
+}
 
 static bool write_device_body(struct xs_handle *xs, xs_transaction_t t, void *ctx)
 {
-    const struct write_device_job *j = ctx;
-    const struct attach_spec *spec = j->spec;
-    const char *fedir = j->fedir, *bedir = j->bedir;
-    /* libxl's permissions: each side owns its directory, the other side reads. */
-    unsigned fe = j->fe, be = j->be;
-    return make_dir(xs, t, fedir, fe, be) &&
-           xstore_write_child(xs, t, fedir, "backend", bedir, fe, be) &&
-           xstore_write_child(xs, t, fedir, "backend-id", j->beid, fe, be) &&
-           xstore_write_child(xs, t, fedir, "state", "1", fe, be) &&
-           xstore_write_child(xs, t, fedir, "tag", spec->tag, fe, be) &&
-           make_dir(xs, t, bedir, be, fe) &&
-           xstore_write_child(xs, t, bedir, "frontend", fedir, be, fe) &&
-           xstore_write_child(xs, t, bedir, "frontend-id", j->feid, be, fe) &&
-           xstore_write_child(xs, t, bedir, "online", "1", be, fe) &&
-           xstore_write_child(xs, t, bedir, "state", "1", be, fe) &&
-           xstore_write_child(xs, t, bedir, "path", spec->path, be, fe) &&
-           /* our copy of the tag, which the guest cannot rewrite */
-           xstore_write_child(xs, t, bedir, "tag", spec->tag, be, fe) &&
-           xstore_write_child(xs, t, bedir, "security_model", spec->model ? spec->model : "none", be, fe) &&
-           xstore_write_child(xs, t, bedir, "max-files", spec->max_files ? spec->max_files : "0", be, fe) &&
-           xstore_write_child(xs, t, bedir, "max-open-files", spec->max_open_files ? spec->max_open_files : "0", be, fe) &&
-           xstore_write_child(xs, t, bedir, "max-space", spec->max_space ? spec->max_space : "0", be, fe) &&
-           xstore_write_child(xs, t, bedir, "auto-delete", spec->auto_delete ? spec->auto_delete : "0", be, fe) &&
-           xstore_write_child(xs, t, bedir, "allow-acl", spec->allow_acl ? spec->allow_acl : "0", be, fe) &&
-           xstore_write_child(xs, t, bedir, "allow-setid", spec->allow_setid ? spec->allow_setid : "0", be, fe) &&
-           xstore_write_child(xs, t, bedir, "allow-devices", spec->allow_devices ? spec->allow_devices : "0", be, fe) &&
-           /* no toolstack will remove these nodes: xen9pd does when the domain dies */
-           xstore_write_child(xs, t, bedir, "xen9p-attached", "1", be, fe);
+    GArray *nodes = ctx;
+    for (guint i = 0; i < nodes->len; i++) {
+        const struct device_node *n = &g_array_index(nodes, struct device_node, i);
+        /* a fresh directory: whatever an earlier device left there goes */
+        if (!n->dir && (xs_rm(xs, t, n->key), !xstore_mkdir_owned(xs, t, n->key, n->owner,
+                                                                  n->reader)))
+            return false;
+        if (n->dir && !xstore_write_child(xs, t, n->dir, n->key, n->value, n->owner, n->reader))
+            return false;
+    }
+    return true;
 }
 
+/* Writes the device's nodes (or, with --dry-run, prints them as `path = value`). */
 static bool write_device(struct xs_handle *xs, unsigned fe, unsigned devid,
                          const struct attach_spec *spec)
 {
-    char *fedir = frontend_dir(fe, devid), *bedir = backend_dir(fe, devid);
-    char feid[16], beid[16];
+    char *fedir, *bedir, feid[16], beid[16];
     snprintf(feid, sizeof(feid), "%u", fe);
     snprintf(beid, sizeof(beid), "%d", opt_backend);
-    struct write_device_job j = { fedir, bedir, feid, beid, fe, (unsigned)opt_backend, spec };
-    bool ok = xstore_transact(xs, write_device_body, &j);
-    if (!ok)
+    GArray *nodes = device_nodes(fe, (unsigned)opt_backend, devid, spec, &fedir, &bedir, feid, beid);
+    bool ok = true;
+    if (opt_dry_run) {
+        for (guint i = 0; i < nodes->len; i++) {
+            const struct device_node *n = &g_array_index(nodes, struct device_node, i);
+            if (n->dir)
+                printf("%s/%s = \"%s\"\n", n->dir, n->key, n->value);
+            else
+                printf("%s  (owner %u, read by %u)\n", n->key, n->owner, n->reader);
+        }
+    } else if (!(ok = xstore_transact(xs, write_device_body, nodes))) {
         g_printerr("xen9p: cannot write the device's xenstore nodes: %s\n", g_strerror(errno));
+    }
+    g_array_free(nodes, TRUE);
     g_free(fedir);
     g_free(bedir);
     return ok;
@@ -330,10 +390,10 @@ static void remove_device(struct xs_handle *xs, unsigned fe, unsigned devid)
 
 static int cmd_attach(int argc, char **argv)
 {
-    unsigned fe;
+    unsigned fe, be;
     struct attach_spec spec = { 0 };
-    if (argc != 3 || !parse_domid(argv[1], &fe)) {
-        g_printerr("usage: xen9p attach DOMID tag=T,path=P[,security_model=M][,max-files=N]"
+    if (argc != 3) {
+        g_printerr("usage: xen9p attach DOMAIN tag=T,path=P[,security_model=M][,max-files=N]"
                    "[,max-open-files=N][,max-space=MiB][,auto-delete=0|1]"
                    "[,allow-acl=0|1][,allow-setid=0|1][,allow-devices=0|1]\n");
         return EXIT_USAGE;
@@ -346,12 +406,20 @@ static int cmd_attach(int argc, char **argv)
         return 1;
     int rc = 1;
     long devid;
-    if (!xs_is_domain_introduced(xs, fe)) {
+    if (!resolve_domain(xs, argv[1], &fe) ||
+        (spec.backend && !resolve_domain(xs, spec.backend, &be))) {
+        rc = EXIT_USAGE;
+    } else if (spec.backend && be != (unsigned)opt_backend) {
+        rc = fail("backend=%s is domain %u; xen9pd serves from domain %d (--backend-domain)",
+                  spec.backend, be, opt_backend);
+    } else if (!xs_is_domain_introduced(xs, fe)) {
         rc = fail("domain %u does not exist", fe);
     } else if (!daemon_claims(xs)) {
         rc = fail("xen9pd is not running in domain %d (no libxl/xen-9pfs/state)", opt_backend);
     } else if ((devid = free_devid(xs, fe, spec.tag)) < 0) {
         rc = fail("domain %u already has a 9pfs device with tag \"%s\"", fe, spec.tag);
+    } else if (opt_dry_run) {
+        rc = write_device(xs, fe, devid, &spec) ? 0 : 1;
     } else if (write_device(xs, fe, devid, &spec)) {
         char *bedir = backend_dir(fe, devid);
         char *be_state = g_strdup_printf("%s/state", bedir);
@@ -413,13 +481,17 @@ static long find_device(struct xs_handle *xs, unsigned fe, const char *which)
 static int cmd_detach(int argc, char **argv)
 {
     unsigned fe;
-    if (argc != 3 || !parse_domid(argv[1], &fe)) {
-        g_printerr("usage: xen9p detach DOMID DEVID|TAG\n");
+    if (argc != 3) {
+        g_printerr("usage: xen9p detach DOMAIN DEVID|TAG\n");
         return EXIT_USAGE;
     }
     struct xs_handle *xs = open_store();
     if (!xs)
         return 1;
+    if (!resolve_domain(xs, argv[1], &fe)) {
+        xs_close(xs);
+        return EXIT_USAGE;
+    }
     long devid = find_device(xs, fe, argv[2]);
     char *bedir = devid >= 0 ? backend_dir(fe, devid) : NULL;
     char *probe = bedir ? xstore_read(xs, bedir) : NULL;
@@ -594,11 +666,14 @@ int main(int argc, char **argv)
     GOptionContext *ctx = g_option_context_new("attach|detach|list|rings ...");
     g_option_context_set_summary(ctx,
         "Administration of xen9pd's 9pfs devices.\n\n"
-        "  attach DOMID tag=T,path=P[,security_model=none|passthrough][,max-files=N]\n"
+        "  attach DOMAIN tag=T,path=P[,security_model=M][,max-files=N]\n"
         "         [,max-open-files=N][,max-space=MiB][,auto-delete=0|1]\n"
         "         [,allow-acl=0|1][,allow-setid=0|1][,allow-devices=0|1]\n"
-        "                           hot-attach a share to a running guest; prints its id\n"
-        "  detach DOMID DEVID|TAG   remove a device\n"
+        "         [,type=xen_9pfsd][,backend=DOMAIN]\n"
+        "                           hot-attach a share to a running guest (an xl p9 line;\n"
+        "                           DOMAIN: id or name); prints its id (--dry-run: the\n"
+        "                           xenstore nodes it would write)\n"
+        "  detach DOMAIN DEVID|TAG  remove a device\n"
         "  list                     every device xen9pd serves\n"
         "  rings                    each device's rings: indices, pending bytes, headers");
     g_option_context_add_main_entries(ctx, entries, NULL);

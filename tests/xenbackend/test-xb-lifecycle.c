@@ -520,6 +520,50 @@ static const struct bad_config bad_configs[] = {
       "allow-setid" },
 };
 
+/* xen9p attach takes an xl p9 line: blanks, type=, backend=, a domain name;
+ * --dry-run prints the nodes and writes none. */
+static void test_cli_xl_line(Fixture *f, gconstpointer data)
+{
+    char *out = NULL, *err = NULL;
+    char *line = g_strdup_printf(" tag = xl , path = %s , type=xen_9pfsd, backend=0 ,"
+                                 "security_model=mapped", f->share);
+    g_assert_cmpint(xb_xen9p(f->env, &out, &err, "attach", "--dry-run", "guest1", line, NULL),
+                    ==, 0);
+    char *want = g_strdup_printf("/local/domain/0/backend/xen_9pfs/1/0/path = \"%s\"", f->share);
+    g_assert_nonnull(strstr(out, want));
+    g_assert_nonnull(strstr(out, "/local/domain/1/device/9pfs/0/tag = \"xl\""));
+    g_assert_nonnull(strstr(out, "/local/domain/0/backend/xen_9pfs/1/0/security_model = \"mapped\""));
+    g_free(want);
+    g_free(out);
+    g_free(err);
+    char *nothing = xb_read(f->env, "/local/domain/1/device/9pfs/0/tag");
+    g_assert_null(nothing);
+    /* for real, by name; then detached by name */
+    g_assert_cmpint(xb_xen9p(f->env, &out, &err, "attach", "guest1", line, NULL), ==, 0);
+    g_assert_cmpstr(out, ==, "0\n");
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(xb_xen9p(f->env, NULL, NULL, "detach", "guest1", "xl", NULL), ==, 0);
+    g_free(line);
+    /* what xl refuses, refused */
+    static const char *const bad[] = { "type=qemu", "backend=nosuchdomain", "nokey" };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        line = g_strdup_printf("tag=xl,path=%s,%s", f->share, bad[i]);
+        g_assert_cmpint(xb_xen9p(f->env, NULL, &err, "attach", "guest1", line, NULL), ==, 2);
+        g_test_message("%s: %s", bad[i], err);
+        g_free(err);
+        g_free(line);
+    }
+    line = g_strdup_printf("tag=xl,path=%s,backend=guest1", f->share);
+    g_assert_cmpint(xb_xen9p(f->env, NULL, &err, "attach", "guest1", line, NULL), ==, 1);
+    g_assert_nonnull(strstr(err, "xen9pd serves from domain 0"));
+    g_free(err);
+    g_free(line);
+    g_assert_cmpint(xb_xen9p(f->env, NULL, &err, "attach", "noguest", "tag=x,path=/x", NULL), ==, 2);
+    g_assert_nonnull(strstr(err, "no domain \"noguest\""));
+    g_free(err);
+}
+
 /* `template` with every "@" replaced by `share`. */
 static char *with_share(const char *template, const char *share)
 {
@@ -596,6 +640,8 @@ int main(int argc, char **argv)
     g_test_add("/xenbackend/lifecycle/restart-connected", Fixture, NULL, setup,
                test_restart_connected, teardown);
     g_test_add("/xenbackend/lifecycle/sigterm", Fixture, NULL, setup, test_sigterm, teardown);
+    g_test_add("/xenbackend/lifecycle/cli-xl-line", Fixture, NULL, setup, test_cli_xl_line,
+               teardown);
     g_test_add("/xenbackend/lifecycle/second-daemon", Fixture, NULL, setup, test_second_daemon,
                teardown);
     for (size_t i = 0; i < G_N_ELEMENTS(bad_configs); i++) {
