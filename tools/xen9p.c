@@ -37,6 +37,7 @@ static int opt_timeout = 10;
 static int opt_backend = 0;
 static gboolean opt_verbose;
 static gboolean opt_dry_run;
+static gboolean opt_json;
 
 static const GOptionEntry entries[] = {
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &opt_control,
@@ -49,6 +50,8 @@ static const GOptionEntry entries[] = {
       "list: also each device's worker (pid, uid, capabilities, seccomp, crashes)", NULL },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &opt_dry_run,
       "attach: print the xenstore nodes it would write, write nothing", NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
+      "list: one JSON object (devices with their workers, the daemon's counters)", NULL },
     { NULL }
 };
 
@@ -606,24 +609,128 @@ static void print_worker(char **f)
     g_free(caps);
 }
 
+/* `s` as a JSON string. */
+static void json_string(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            g_string_append_printf(out, "\\%c", *c);
+        else if (*c < 0x20)
+            g_string_append_printf(out, "\\u%04x", *c);
+        else
+            g_string_append_c(out, (char)*c);
+    }
+    g_string_append_c(out, '"');
+}
+
+/* A number field as JSON: the digits, or null when the daemon gave none. */
+static void json_number(GString *out, const char *s)
+{
+    g_string_append(out, is_number(s) ? s : "null");
+}
+
+/* One device row of the daemon's answer (see print_worker for its worker fields). */
+static void json_device(GString *out, char **f, guint n)
+{
+    static const char *const keys[] = { "domain", "devid", "tag", "state", "rings", "in_flight",
+                                        "requests", "bytes_in", "bytes_out", "path", "error" };
+    g_string_append_c(out, '{');
+    for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+        g_string_append_printf(out, "%s\"%s\": ", i ? ", " : "", keys[i]);
+        bool text = i == 2 || i == 3 || i >= 9;
+        if (text)
+            json_string(out, f[i + 1]);
+        else
+            json_number(out, f[i + 1]);
+    }
+    if (n >= 18 && strcmp(f[12], "-") != 0) {
+        g_string_append(out, ", \"worker\": {\"pid\": ");
+        json_number(out, f[12]);
+        g_string_append(out, ", \"uid\": ");
+        json_number(out, f[14]);
+        char *caps = caps_text(f[15]);
+        g_string_append(out, ", \"capabilities\": ");
+        json_string(out, caps);
+        g_free(caps);
+        g_string_append(out, ", \"seccomp\": ");
+        json_string(out, seccomp_text(f[16]));
+        g_string_append(out, ", \"no_new_privs\": ");
+        json_number(out, f[17]);
+        g_string_append(out, "}");
+    }
+    if (n >= 14) {
+        g_string_append(out, ", \"crashes\": ");
+        json_number(out, f[13]);
+    }
+    g_string_append_c(out, '}');
+}
+
+/* The daemon's "daemon\tKEY=VALUE..." row as a JSON object. */
+static void json_daemon(GString *out, char **f)
+{
+    g_string_append(out, "{");
+    for (char **kv = f + 1; *kv; kv++) {
+        char *eq = strchr(*kv, '=');
+        if (!eq)
+            continue;
+        char *key = g_strndup(*kv, (gsize)(eq - *kv));
+        g_string_append(out, kv == f + 1 ? "" : ", ");
+        json_string(out, key);
+        g_string_append(out, ": ");
+        if (is_number(eq + 1))
+            g_string_append(out, eq + 1);
+        else
+            json_string(out, eq + 1);
+        g_free(key);
+    }
+    g_string_append(out, "}");
+}
+
 static int cmd_list(int argc, char **argv)
 {
-    (void)argv;
-    if (argc != 1) {
-        g_printerr("usage: xen9p list [--verbose]\n");
+    if (argc > 2) {
+        g_printerr("usage: xen9p list [DOMAIN] [--verbose] [--json]\n");
         return EXIT_USAGE;
     }
+    /* one domain's devices only, by id or name */
+    long only = -1;
+    unsigned dom;
+    if (argc == 2 && !parse_domid(argv[1], &dom)) {
+        struct xs_handle *xs = open_store();
+        if (!xs)
+            return 1;
+        bool found = resolve_domain(xs, argv[1], &dom);
+        xs_close(xs);
+        if (!found)
+            return EXIT_USAGE;
+    }
+    if (argc == 2)
+        only = dom;
     char *answer = ask_daemon("list\n");
     if (!answer)
         return unreachable();
-    printf("%-5s %-4s %-16s %-10s %-5s %-8s %-10s %-10s %-10s %s\n", "DOM", "DEV", "TAG",
-           "STATE", "RINGS", "INFLIGHT", "REQUESTS", "IN", "OUT", "PATH");
+    /* --json: {"devices": [...], "daemon": {...}} */
+    GString *json = opt_json ? g_string_new(NULL) : NULL, *json_totals = NULL;
+    if (!json)
+        printf("%-5s %-4s %-16s %-10s %-5s %-8s %-10s %-10s %-10s %s\n", "DOM", "DEV", "TAG",
+               "STATE", "RINGS", "INFLIGHT", "REQUESTS", "IN", "OUT", "PATH");
     char **lines = g_strsplit(answer, "\n", -1);
     int rc = 0;
     for (char **line = lines; *line; line++) {
         char **f = g_strsplit(*line, "\t", -1);
         guint n = g_strv_length(f);
-        if (n >= 12 && strcmp(f[0], "device") == 0) {
+        if (n >= 12 && strcmp(f[0], "device") == 0 && only >= 0 &&
+            g_ascii_strtoll(f[1], NULL, 10) != only) {
+            /* another domain's */
+        } else if (json && n >= 12 && strcmp(f[0], "device") == 0) {
+            g_string_append(json, json->len ? ",\n  " : "\n  ");
+            json_device(json, f, n);
+        } else if (json && n >= 1 && strcmp(f[0], "daemon") == 0) {
+            if (!json_totals)
+                json_totals = g_string_new(NULL);
+            json_daemon(json_totals, f);
+        } else if (n >= 12 && strcmp(f[0], "device") == 0) {
             printf("%-5s %-4s %-16s %-10s %-5s %-8s %-10s ", f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
             print_size(g_ascii_strtoull(f[8], NULL, 10));
             print_size(g_ascii_strtoull(f[9], NULL, 10));
@@ -638,6 +745,14 @@ static int cmd_list(int argc, char **argv)
             rc = fail("%s", f[1]);
         }
         g_strfreev(f);
+    }
+    if (json) {
+        if (rc == 0)
+            printf("{\"devices\": [%s\n],\n\"daemon\": %s}\n", json->str,
+                   json_totals ? json_totals->str : "null");
+        g_string_free(json, TRUE);
+        if (json_totals)
+            g_string_free(json_totals, TRUE);
     }
     g_strfreev(lines);
     g_free(answer);
@@ -674,7 +789,8 @@ int main(int argc, char **argv)
         "                           DOMAIN: id or name); prints its id (--dry-run: the\n"
         "                           xenstore nodes it would write)\n"
         "  detach DOMAIN DEVID|TAG  remove a device\n"
-        "  list                     every device xen9pd serves\n"
+        "  list [DOMAIN]            every device xen9pd serves (--verbose: their workers;\n"
+        "                           --json: as one JSON object)\n"
         "  rings                    each device's rings: indices, pending bytes, headers");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {

@@ -543,6 +543,18 @@ static void test_cli_xl_line(Fixture *f, gconstpointer data)
     g_assert_cmpstr(out, ==, "0\n");
     g_free(out);
     g_free(err);
+    /* list, one domain's, by name, as JSON */
+    g_assert_cmpint(xb_xen9p(f->env, &out, NULL, "list", "guest1", "--json", NULL), ==, 0);
+    g_test_message("%s", out);
+    g_assert_true(g_str_has_prefix(out, "{\"devices\": [\n  {\"domain\": 1, \"devid\": 0, "
+                                        "\"tag\": \"xl\""));
+    g_assert_nonnull(strstr(out, "\"daemon\": {\"pid\": "));
+    g_assert_true(g_str_has_suffix(out, "}}\n"));
+    g_free(out);
+    g_assert_cmpint(xb_xen9p(f->env, &out, NULL, "list", "7", "--json", NULL), ==, 0);
+    g_assert_true(g_str_has_prefix(out, "{\"devices\": [\n],\n\"daemon\": {"));
+    g_free(out);
+    g_assert_cmpint(xb_xen9p(f->env, NULL, NULL, "list", "noguest", NULL), ==, 2);
     g_assert_cmpint(xb_xen9p(f->env, NULL, NULL, "detach", "guest1", "xl", NULL), ==, 0);
     g_free(line);
     /* what xl refuses, refused */

@@ -242,6 +242,15 @@ static void assert_confined(Fixture *f, enum fsdrv_model model, const char *mode
     g_assert_true((strstr(d->caps, "chown") != NULL) == (model == FSDRV_MODEL_PASSTHROUGH));
     g_assert_null(strstr(d->caps, "sys_admin"));
     xb_list_free(l);
+    /* the same as JSON */
+    char *json = NULL, *want_worker = g_strdup_printf(
+        "\"worker\": {\"pid\": %d, \"uid\": %u, ", pid,
+        fsdrv_model_is_mapped(model) ? MAPPED_OWNER : 0u);
+    g_assert_cmpint(xb_xen9p(f->env, &json, NULL, "list", "1", "--json", NULL), ==, 0);
+    g_assert_nonnull(strstr(json, want_worker));
+    g_assert_nonnull(strstr(json, "\"seccomp\": \"filter\", \"no_new_privs\": 1}"));
+    g_free(want_worker);
+    g_free(json);
     xb_agent_close(g);
 }
 
