@@ -12,4 +12,4 @@ include tests/xenbackend/local.mk
 
 # The layers keep to their includes (docs/design.md "Layers").
 TESTS += tests/test-layers.sh
-EXTRA_DIST += tests/test-layers.sh tests/tap-lib.sh
+EXTRA_DIST += tests/test-layers.sh tests/tap-lib.sh tests/vm-tests.sh

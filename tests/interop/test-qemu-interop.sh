@@ -21,6 +21,7 @@ OWNER=${INTEROP_UID:-65534}
 MODELS="mapped-xattr mapped-file"
 declare -A TAG=([mapped-xattr]=mx [mapped-file]=mf) PORT=([mapped-xattr]=5640 [mapped-file]=5641)
 
+. "$SRC/tests/vm-tests.sh"
 . "$SRC/tests/tap-lib.sh"
 
 [ "$(id -u)" = 0 ] || bail "must run as root (it gives the exports to an unprivileged account)"

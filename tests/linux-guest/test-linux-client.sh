@@ -5,4 +5,5 @@
 # the shared workload on a 9P2000.L and a 9P2000.u share served by the
 # xen9pd built here, over its socket transport.  TAP; see run-guest.sh for the
 # knobs (SERVER=diod runs the same against Debian's diod).
+. "$(dirname "$0")/../vm-tests.sh"
 exec bash "$(dirname "$0")/run-guest.sh"
