@@ -116,6 +116,10 @@ static int serve_socket(int stop_fd, const struct worker_options *workers)
         g_printerr("xen9pd: --listen needs --export DIR\n");
         return 2;
     }
+    if (export_path_is_host_root(opt_export)) {
+        g_printerr("xen9pd: --export: " EXPORT_ROOT_REFUSED "\n");
+        return 2;
+    }
     if (!export_model_parse(opt_model ? opt_model : "none", &cfg.model)) {
         g_printerr("xen9pd: unknown security model \"%s\" (" EXPORT_MODEL_NAMES ")\n",
                    opt_model);

@@ -237,6 +237,9 @@ static int parse_spec(const char *text, struct attach_spec *spec)
     } else if (spec->path[0] != '/') {
         g_printerr("xen9p: path \"%s\" is not absolute\n", spec->path);
         ok = false;
+    } else if (export_path_is_host_root(spec->path)) {
+        g_printerr("xen9p: " EXPORT_ROOT_REFUSED "\n");
+        ok = false;
     }
     if (ok && strlen(spec->tag) > 31) {
         g_printerr("xen9p: tag \"%s\" is longer than 31 characters\n", spec->tag);

@@ -36,6 +36,18 @@ const char *export_model_name(enum fsdrv_model model)
     return "?";
 }
 
+bool export_path_is_host_root(const char *path)
+{
+    if (path[0] != '/')
+        return false;
+    char **parts = g_strsplit(path, "/", -1);
+    bool root = true;
+    for (char **p = parts; *p; p++)
+        root &= **p == '\0' || strcmp(*p, ".") == 0;
+    g_strfreev(parts);
+    return root;
+}
+
 char *export_optins_text(const struct fsdrv_config *cfg)
 {
     return g_strconcat(cfg->allow_acl ? ", allow-acl" : "",

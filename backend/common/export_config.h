@@ -16,6 +16,15 @@ bool export_model_parse(const char *name, enum fsdrv_model *out);
 #define EXPORT_MODEL_NAMES "none, passthrough, mapped-xattr (or mapped), mapped-file"
 const char *export_model_name(enum fsdrv_model model);
 
+/*
+ * An export of "/" (however spelt: "//", "/./") hands a guest dom0's whole
+ * file system: every entry point refuses it with EXPORT_ROOT_REFUSED.  An
+ * administrator who means it bind-mounts / on a directory and exports that.
+ */
+bool export_path_is_host_root(const char *path);
+#define EXPORT_ROOT_REFUSED "path \"/\" would give the guest dom0's whole file system " \
+    "(bind-mount what you mean to share on a directory and export that)"
+
 /* The opt-ins set in `cfg` as the keys name them, each after ", " ("" if none); g_free. */
 char *export_optins_text(const struct fsdrv_config *cfg);
 

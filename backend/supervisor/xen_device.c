@@ -205,6 +205,8 @@ static bool configure(struct xen_device *d)
         why = g_strdup("no path configured (backend key \"path\")");
     else if (!path_acceptable(d->path))
         why = g_strdup_printf("path \"%s\" is not absolute or contains \"..\"", d->path);
+    else if (export_path_is_host_root(d->path))
+        why = g_strdup(EXPORT_ROOT_REFUSED);
     else if (model && !export_model_parse(model, &d->cfg.model))
         why = g_strdup_printf("unknown security_model \"%s\" (" EXPORT_MODEL_NAMES ")", model);
     else if (!read_number(d, "max-files", UINT32_MAX, &d->cfg.max_files) ||

@@ -3,7 +3,8 @@
  * xen9pd as systemd runs it (backend/xen9pd.service): the unit names the
  * installed daemon by its absolute path, and Type=notify works: the daemon
  * sends READY=1 with its pid on $NOTIFY_SOCKET once it serves, STOPPING=1
- * when it stops, and its workers do not inherit the socket.
+ * when it stops, and its workers do not inherit the socket.  And it refuses
+ * to export dom0's root.
  */
 #include "config.h"
 
@@ -111,10 +112,29 @@ static void test_notify(void)
     g_free(dir);
 }
 
+/* An administrator's slip: exporting dom0's root is refused, saying why. */
+static void test_host_root_refused(void)
+{
+    char *prog = g_build_filename(builddir(), "xen9pd", NULL), *err = NULL;
+    char *argv[] = { prog, "--listen", "unix:/nonexistent/9p.sock", "--export", "/./",
+                     "--foreground", NULL };
+    int status;
+    GError *error = NULL;
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &err, &status, &error));
+    g_assert_no_error(error);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 2);
+    g_assert_nonnull(strstr(err, "dom0's whole file system"));
+    g_free(err);
+    g_free(prog);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/service/unit-file", test_unit_file);
     g_test_add_func("/service/notify", test_notify);
+    g_test_add_func("/service/host-root-refused", test_host_root_refused);
     return g_test_run();
 }

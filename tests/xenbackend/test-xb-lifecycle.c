@@ -518,6 +518,7 @@ static const struct bad_config bad_configs[] = {
       "max-files" },
     { "opt-in", { "path=@", "allow-setid=2" }, "tag=bad,path=@,allow-setid=2",
       "allow-setid" },
+    { "host-root", { "path=//./" }, "tag=bad,path=/", "dom0's whole file system" },
 };
 
 /* xen9p attach takes an xl p9 line: blanks, type=, backend=, a domain name;
