@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,8 @@ static int run_worker(void)
 
 int main(int argc, char **argv)
 {
+    /* the administrator's locale: GLib prints UTF-8 messages and --help in it */
+    setlocale(LC_ALL, "");
     GError *error = NULL;
     GOptionContext *ctx = g_option_context_new("- Xen 9pfs backend daemon");
     g_option_context_set_summary(ctx,

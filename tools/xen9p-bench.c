@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -492,6 +493,8 @@ static GArray *parse_list(const char *text, bool sizes)
 
 int main(int argc, char **argv)
 {
+    /* the administrator's locale: GLib prints UTF-8 messages and --help in it */
+    setlocale(LC_ALL, "");
     GError *error = NULL;
     GOptionContext *ctx = g_option_context_new("- 9pfs device benchmark");
     g_option_context_add_main_entries(ctx, entries, NULL);

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -780,6 +781,8 @@ static int cmd_rings(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* the administrator's locale: GLib prints UTF-8 messages and --help in it */
+    setlocale(LC_ALL, "");
     GError *error = NULL;
     GOptionContext *ctx = g_option_context_new("attach|detach|list|rings ...");
     g_option_context_set_summary(ctx,

@@ -16,6 +16,7 @@ static bool log_to_stderr = true;
 static bool log_relay;          /* a worker: "<P>text" lines for the supervisor */
 static bool log_verbose;
 static const char *log_ident = "xen9p";
+static bool log_copy_to_stderr;
 
 static int syslog_priority(GLogLevelFlags level)
 {
@@ -46,6 +47,8 @@ static void write_line(int priority, const char *text)
         priority = LOG_INFO;
     if (!log_to_stderr) {
         syslog(priority, "%s", text);
+        if (log_copy_to_stderr && priority <= LOG_WARNING)
+            fprintf(stderr, "%s: %s\n", log_ident, text);
         return;
     }
     struct timespec ts;
@@ -85,6 +88,11 @@ void xen9p_log_init(const char *ident, bool to_stderr, bool verbose)
     if (!to_stderr)
         openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
     g_log_set_writer_func(writer, NULL, NULL);
+}
+
+void xen9p_log_copy_to_stderr(bool on)
+{
+    log_copy_to_stderr = on;
 }
 
 void xen9p_log_init_worker(bool verbose)

@@ -13,6 +13,13 @@
 void xen9p_log_init(const char *ident, bool to_stderr, bool verbose);
 
 /*
+ * While a detached daemon starts, its warnings and errors also go to the
+ * starting terminal's stderr, so a failed start says why where it was
+ * typed, not only in syslog (daemon.c turns this off once it serves).
+ */
+void xen9p_log_copy_to_stderr(bool on);
+
+/*
  * A worker's logging: every message and trace line goes to stderr, a pipe to
  * the supervisor, as one line "<P>text" (P a syslog priority, or T for a trace
  * line); the supervisor relays it (xen9p_log_relay) where its own log goes.

@@ -19,6 +19,8 @@
 
 #include <glib.h>
 
+#include "backend/common/log.h"
+
 static int ready_fd = -1;
 static int pid_fd = -1;         /* open and locked while we run */
 
@@ -40,7 +42,7 @@ int daemon_detach(void)
         ssize_t n;
         while ((n = read(pipefd[0], &ok, 1)) < 0 && errno == EINTR)
             ;
-        /* The child reports its errors itself (to syslog). */
+        /* The child reports its errors itself (syslog, and our stderr until ready). */
         _exit(n == 1 ? 0 : 1);
     }
     close(pipefd[0]);
@@ -48,14 +50,16 @@ int daemon_detach(void)
     setsid();
     if (chdir("/") < 0)
         return -1;
+    /* stderr stays the starting terminal's until the daemon serves: a
+     * failed start says why there (daemon_ready lets go of it). */
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
         dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);
-        dup2(null, STDERR_FILENO);
         if (null > STDERR_FILENO)
             close(null);
     }
+    xen9p_log_copy_to_stderr(true);
     return 0;
 }
 
@@ -111,6 +115,12 @@ int daemon_ready(bool foreground, const char *pid_file)
     notify_service_manager(ready);
     g_free(ready);
     if (!foreground && ready_fd >= 0) {
+        xen9p_log_copy_to_stderr(false);
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, STDERR_FILENO);
+            close(null);
+        }
         char ok = 1;
         while (write(ready_fd, &ok, 1) < 0 && errno == EINTR)
             ;

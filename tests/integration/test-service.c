@@ -130,11 +130,39 @@ static void test_host_root_refused(void)
     g_free(prog);
 }
 
+/* Detached (no --foreground), a start that fails says why on the starting
+ * terminal's stderr and exits 1, not only in syslog. */
+static void test_detached_failure_reported(void)
+{
+    char *dir = g_dir_make_tmp("xen9p-detach-XXXXXX", NULL);
+    char *prog = g_build_filename(builddir(), "xen9pd", NULL), *err = NULL;
+    char *control = g_build_filename(dir, "control.sock", NULL);
+    char *argv[] = { prog, "--control", control, NULL };
+    char **envp = g_environ_setenv(g_get_environ(), "XENSTORED_PATH", "/nonexistent/xenstored",
+                                   TRUE);
+    int status;
+    GError *error = NULL;
+    g_assert_true(g_spawn_sync(NULL, argv, envp, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &err, &status, &error));
+    g_assert_no_error(error);
+    g_test_message("stderr: %s", err);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(err, "xenstore"));
+    g_strfreev(envp);
+    g_free(err);
+    g_free(control);
+    g_free(prog);
+    g_rmdir(dir);
+    g_free(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/service/unit-file", test_unit_file);
     g_test_add_func("/service/notify", test_notify);
     g_test_add_func("/service/host-root-refused", test_host_root_refused);
+    g_test_add_func("/service/detached-failure-reported", test_detached_failure_reported);
     return g_test_run();
 }
