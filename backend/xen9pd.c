@@ -118,7 +118,7 @@ static int serve_socket(int stop_fd, const struct worker_options *workers)
         return 2;
     }
     if (export_path_is_host_root(opt_export)) {
-        g_printerr("xen9pd: --export: " EXPORT_ROOT_REFUSED "\n");
+        g_printerr("xen9pd: --export \"%s\" " EXPORT_ROOT_PROBLEM "\n", opt_export);
         return 2;
     }
     if (!export_model_parse(opt_model ? opt_model : "none", &cfg.model)) {

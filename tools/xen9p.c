@@ -176,6 +176,7 @@ static int parse_spec(const char *text, struct attach_spec *spec)
     char **items = g_strsplit(text, ",", -1);
     bool ok = true;
     int rc = 0;
+    const char *problem;
     for (char **it = items; ok && *it; it++) {
         char *eq = strchr(*it, '=');
         if (!eq) {
@@ -235,11 +236,8 @@ static int parse_spec(const char *text, struct attach_spec *spec)
     } else if (!spec->path || !*spec->path) {
         g_printerr("xen9p: no path: path=/ABSOLUTE/DIR is required\n");
         ok = false;
-    } else if (spec->path[0] != '/') {
-        g_printerr("xen9p: path \"%s\" is not absolute\n", spec->path);
-        ok = false;
-    } else if (export_path_is_host_root(spec->path)) {
-        g_printerr("xen9p: " EXPORT_ROOT_REFUSED "\n");
+    } else if ((problem = export_path_problem(spec->path))) {
+        g_printerr("xen9p: path \"%s\" %s\n", spec->path, problem);
         ok = false;
     }
     if (ok && strlen(spec->tag) > 31) {

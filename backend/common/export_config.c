@@ -36,15 +36,34 @@ const char *export_model_name(enum fsdrv_model model)
     return "?";
 }
 
-bool export_path_is_host_root(const char *path)
+/* An absolute path's components: is one of them "..", are all empty or "."? */
+static void scan_components(const char *path, bool *dotdot, bool *root)
+{
+    char **parts = g_strsplit(path, "/", -1);
+    *dotdot = false;
+    *root = true;
+    for (char **p = parts; *p; p++) {
+        *dotdot |= strcmp(*p, "..") == 0;
+        *root &= **p == '\0' || strcmp(*p, ".") == 0;
+    }
+    g_strfreev(parts);
+}
+
+const char *export_path_problem(const char *path)
 {
     if (path[0] != '/')
+        return "is not absolute";
+    bool dotdot, root;
+    scan_components(path, &dotdot, &root);
+    return dotdot ? "contains \"..\"" : root ? EXPORT_ROOT_PROBLEM : NULL;
+}
+
+bool export_path_is_host_root(const char *path)
+{
+    bool dotdot, root;
+    if (path[0] != '/')
         return false;
-    char **parts = g_strsplit(path, "/", -1);
-    bool root = true;
-    for (char **p = parts; *p; p++)
-        root &= **p == '\0' || strcmp(*p, ".") == 0;
-    g_strfreev(parts);
+    scan_components(path, &dotdot, &root);
     return root;
 }
 

@@ -135,20 +135,6 @@ struct xen_device *xen_device_new(struct xen_host *host, unsigned domid, unsigne
 
 /* ---- configuration (C.1 step 2) ---- */
 
-static bool path_acceptable(const char *path)
-{
-    if (path[0] != '/')
-        return false;
-    char **parts = g_strsplit(path, "/", -1);
-    bool ok = true;
-    for (char **p = parts; *p; p++) {
-        if (strcmp(*p, "..") == 0)
-            ok = false;
-    }
-    g_strfreev(parts);
-    return ok;
-}
-
 /* Reads an optional numeric key (a quota, a 0/1 opt-in): absent = 0. */
 static bool read_number(struct xen_device *d, const char *key, unsigned long max, uint64_t *out)
 {
@@ -201,12 +187,11 @@ static bool configure(struct xen_device *d)
 
     memset(&d->cfg, 0, sizeof(d->cfg));
     uint64_t space_mib = 0, auto_delete = 0, allow_acl = 0, allow_setid = 0, allow_devices = 0;
+    const char *problem;
     if (!d->path || !*d->path)
         why = g_strdup("no path configured (backend key \"path\")");
-    else if (!path_acceptable(d->path))
-        why = g_strdup_printf("path \"%s\" is not absolute or contains \"..\"", d->path);
-    else if (export_path_is_host_root(d->path))
-        why = g_strdup(EXPORT_ROOT_REFUSED);
+    else if ((problem = export_path_problem(d->path)))
+        why = g_strdup_printf("path \"%s\" %s", d->path, problem);
     else if (model && !export_model_parse(model, &d->cfg.model))
         why = g_strdup_printf("unknown security_model \"%s\" (" EXPORT_MODEL_NAMES ")", model);
     else if (!read_number(d, "max-files", UINT32_MAX, &d->cfg.max_files) ||
