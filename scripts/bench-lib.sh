@@ -56,3 +56,11 @@ bench_guest() {
 
 # bench_header TEXT: what ran where
 bench_header() { echo "# $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ): $*"; }
+
+# An awk function for the scripts' summaries: median(LIST) of space-separated numbers.
+BENCH_AWK_MEDIAN='
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }'
