@@ -635,13 +635,16 @@ static void json_number(GString *out, const char *s)
 /* One device row of the daemon's answer (see print_worker for its worker fields). */
 static void json_device(GString *out, char **f, guint n)
 {
-    static const char *const keys[] = { "domain", "devid", "tag", "state", "rings", "in_flight",
-                                        "requests", "bytes_in", "bytes_out", "path", "error" };
+    /* the row's fields 1 to 11, in order */
+    static const struct { const char *key; bool text; } fields[] = {
+        { "domain", false }, { "devid", false }, { "tag", true }, { "state", true },
+        { "rings", false }, { "in_flight", false }, { "requests", false },
+        { "bytes_in", false }, { "bytes_out", false }, { "path", true }, { "error", true },
+    };
     g_string_append_c(out, '{');
-    for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
-        g_string_append_printf(out, "%s\"%s\": ", i ? ", " : "", keys[i]);
-        bool text = i == 2 || i == 3 || i >= 9;
-        if (text)
+    for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+        g_string_append_printf(out, "%s\"%s\": ", i ? ", " : "", fields[i].key);
+        if (fields[i].text)
             json_string(out, f[i + 1]);
         else
             json_number(out, f[i + 1]);
