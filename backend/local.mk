@@ -29,6 +29,11 @@ backend/xen9pd.service: $(srcdir)/backend/xen9pd.service.in Makefile
 CLEANFILES += backend/xen9pd.service
 EXTRA_DIST += backend/xen9pd.service.in
 
+# The configuration file, every setting shown at its default (a conffile in
+# the Debian package); `xen9p reload` reads it again.
+xen9pconfdir = $(sysconfdir)/xen9p
+dist_xen9pconf_DATA = backend/xen9pd.conf
+
 dist_man_MANS += docs/man/xen9pd.8 docs/man/xen9p.8 docs/man/xen9p-bench.1
 
 # libxl starts "xen-9pfsd" for type=xen_9pfsd unless a backend already claims the

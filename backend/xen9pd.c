@@ -26,7 +26,6 @@
 #include "backend/worker/sandbox.h"
 #include "backend/server/server.h"
 #include "backend/supervisor/socket_server.h"
-#include "backend/server/trace.h"
 #include "backend/worker/worker_main.h"
 #include "backend/supervisor/worker_proc.h"
 #include "backend/supervisor/xen_backend.h"
@@ -47,7 +46,8 @@ static char *opt_control;
 static gint opt_max_open_files;
 static gboolean opt_no_sandbox;
 static gboolean opt_seccomp_log;
-static gint opt_worker_memory = 512;
+static gint opt_worker_memory = -1;
+static char *opt_config;
 static gboolean opt_worker_core_dumps;
 static gboolean opt_worker;
 static char *opt_label;
@@ -69,7 +69,8 @@ static const GOptionEntry entries[] = {
     { "foreground", 'f', 0, G_OPTION_ARG_NONE, &opt_foreground,
       "Stay in the foreground and log to stderr", NULL },
     { "trace", 't', 0, G_OPTION_ARG_NONE, &opt_trace,
-      "Log every 9P request, reply, error and cancel", NULL },
+      "Log every 9P request, reply, error and cancel of every device (xen9p trace switches "
+      "it per device)", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log informational messages", NULL },
     { "pid-file", 'p', 0, G_OPTION_ARG_FILENAME, &opt_pid_file, "Write the daemon's pid here", "PATH" },
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &opt_control,
@@ -83,6 +84,9 @@ static const GOptionEntry entries[] = {
       "A worker's forbidden system call is logged, not fatal (debugging)", NULL },
     { "worker-memory", 0, 0, G_OPTION_ARG_INT, &opt_worker_memory,
       "A worker's memory limit in MiB (RLIMIT_DATA; default 512, 0: none)", "MIB" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config,
+      "Configuration file (default " XEN9P_CONFIG_DEFAULT "; options given here win over it)",
+      "PATH" },
     { "worker-core-dumps", 0, 0, G_OPTION_ARG_NONE, &opt_worker_core_dumps,
       "A worker that crashes may dump core (it may hold guest data)", NULL },
     /* How the supervisor starts a worker (worker_proc.c). */
@@ -152,7 +156,6 @@ static int serve_socket(int stop_fd, const struct worker_options *workers)
 static int run_worker(void)
 {
     xen9p_log_init_worker(opt_verbose);
-    p9_trace_enabled = opt_trace;
     signal(SIGPIPE, SIG_IGN);
     struct worker_args a = { .label = opt_label ? opt_label : "worker",
                              .sandbox = !opt_no_sandbox, .seccomp_log = opt_seccomp_log,
@@ -186,20 +189,32 @@ int main(int argc, char **argv)
         g_printerr("xen9pd: unexpected argument \"%s\"\n", argv[1]);
         return 2;
     }
-    if (opt_worker_memory < 0) {
+    if (opt_worker_memory < -1) {
         g_printerr("xen9pd: --worker-memory cannot be negative\n");
         return 2;
     }
     if (opt_worker)
         return run_worker();
+    /* The command line's settings win over the configuration file's. */
+    struct settings cmdline = {
+        .verbose = opt_verbose, .trace = opt_trace, .worker_memory_mib = opt_worker_memory,
+        .worker_core_dumps = opt_worker_core_dumps,
+    }, file, settings;
+    const char *config_path = opt_config ? opt_config : XEN9P_CONFIG_DEFAULT;
+    if (!settings_load(config_path, opt_config != NULL, &file, &error)) {
+        g_printerr("xen9pd: %s\n", error->message);
+        return 2;
+    }
+    settings_merge(&cmdline, &file, &settings);
+    settings_clear(&file);
     struct worker_options workers = {
         .binary = worker_binary_of(argv[0]), .sandbox = !opt_no_sandbox,
-        .seccomp_log = opt_seccomp_log, .verbose = opt_verbose, .trace = opt_trace,
-        .memory_mib = (unsigned)opt_worker_memory, .core_dumps = opt_worker_core_dumps,
+        .seccomp_log = opt_seccomp_log, .verbose = settings.verbose, .trace = settings.trace,
+        .memory_mib = (unsigned)settings.worker_memory_mib,
+        .core_dumps = settings.worker_core_dumps,
     };
 
-    xen9p_log_init("xen9pd", opt_foreground && !as_xen_9pfsd, opt_verbose);
-    p9_trace_enabled = opt_trace;
+    xen9p_log_init("xen9pd", opt_foreground && !as_xen_9pfsd, settings.verbose);
     /* What we create for ourselves (pid file, sockets, export directories)
      * is not writable by others; files created for guests get their exact
      * mode from fsdrv, whatever the umask. */
@@ -232,10 +247,15 @@ int main(int argc, char **argv)
             .foreground = opt_foreground || as_xen_9pfsd,
             .pid_file = opt_pid_file,
             .workers = &workers,
+            .config_path = config_path,
+            .config_required = opt_config != NULL,
+            .cmdline = &cmdline,
+            .settings = &settings,
         };
         rc = xen_backend_run(&o, stop_fd);
     }
     daemon_cleanup(opt_pid_file);
+    settings_clear(&settings);
     g_free((char *)workers.binary);
     return rc;
 }

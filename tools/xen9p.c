@@ -106,6 +106,19 @@ static bool resolve_domain(struct xs_handle *xs, const char *s, unsigned *out)
     return found;
 }
 
+/* A domain named on the command line: 0, or the command's exit code. */
+static int domain_argument(const char *s, unsigned *out)
+{
+    if (parse_domid(s, out))
+        return 0;
+    struct xs_handle *xs = open_store();
+    if (!xs)
+        return 1;
+    bool found = resolve_domain(xs, s, out);
+    xs_close(xs);
+    return found ? 0 : EXIT_USAGE;
+}
+
 static char *backend_dir(unsigned fe, unsigned devid)
 {
     return g_strdup_printf("/local/domain/%d/backend/xen_9pfs/%u/%u", opt_backend, fe, devid);
@@ -701,15 +714,9 @@ static int cmd_list(int argc, char **argv)
     /* one domain's devices only, by id or name */
     long only = -1;
     unsigned dom;
-    if (argc == 2 && !parse_domid(argv[1], &dom)) {
-        struct xs_handle *xs = open_store();
-        if (!xs)
-            return 1;
-        bool found = resolve_domain(xs, argv[1], &dom);
-        xs_close(xs);
-        if (!found)
-            return EXIT_USAGE;
-    }
+    int rc = argc == 2 ? domain_argument(argv[1], &dom) : 0;
+    if (rc)
+        return rc;
     if (argc == 2)
         only = dom;
     char *answer = ask_daemon("list\n");
@@ -721,7 +728,6 @@ static int cmd_list(int argc, char **argv)
         printf("%-5s %-4s %-16s %-10s %-5s %-8s %-10s %-10s %-10s %s\n", "DOM", "DEV", "TAG",
                "STATE", "RINGS", "INFLIGHT", "REQUESTS", "IN", "OUT", "PATH");
     char **lines = g_strsplit(answer, "\n", -1);
-    int rc = 0;
     for (char **line = lines; *line; line++) {
         char **f = g_strsplit(*line, "\t", -1);
         guint n = g_strv_length(f);
@@ -780,12 +786,86 @@ static int cmd_rings(int argc, char **argv)
     return 0;
 }
 
+/* xen9p trace DOMAIN|all [DEVID|TAG] on|off */
+static int cmd_trace(int argc, char **argv)
+{
+    if ((argc != 3 && argc != 4) ||
+        (strcmp(argv[argc - 1], "on") != 0 && strcmp(argv[argc - 1], "off") != 0)) {
+        g_printerr("usage: xen9p trace DOMAIN|all [DEVID|TAG] on|off\n");
+        return EXIT_USAGE;
+    }
+    char domain[16] = "*";
+    unsigned dom;
+    if (strcmp(argv[1], "all") != 0) {
+        int rc = domain_argument(argv[1], &dom);
+        if (rc)
+            return rc;
+        snprintf(domain, sizeof(domain), "%u", dom);
+    }
+    const char *device = argc == 4 ? argv[2] : "*";
+    if (strchr(device, '\t') || strchr(device, '\n'))
+        return fail("no device \"%s\"", device);
+    char *command = g_strdup_printf("trace\t%s\t%s\t%s\n", domain, device, argv[argc - 1]);
+    char *answer = ask_daemon(command);
+    g_free(command);
+    if (!answer)
+        return unreachable();
+    /* "trace DOMID DEVID on|off now|next" per device, or "error WHY" */
+    int rc = 0;
+    char **lines = g_strsplit(answer, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char **f = g_strsplit(*l, "\t", -1);
+        if (g_strv_length(f) == 5 && strcmp(f[0], "trace") == 0)
+            printf("%s/%s: tracing %s%s\n", f[1], f[2], f[3],
+                   strcmp(f[4], "now") == 0 ? "" : " (from its next connection)");
+        else if (g_strv_length(f) == 2 && strcmp(f[0], "error") == 0)
+            rc = fail("trace %s%s%s: %s", argv[1], argc == 4 ? " " : "", argc == 4 ? argv[2] : "",
+                      f[1]);
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(answer);
+    return rc;
+}
+
+/* xen9p reload: the daemon reads its configuration file again (ExecReload) */
+static int cmd_reload(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) {
+        g_printerr("usage: xen9p reload\n");
+        return EXIT_USAGE;
+    }
+    char *answer = ask_daemon("reload\n");
+    if (!answer)
+        return unreachable();
+    /* "reloaded PATH SETTINGS", then "warning TEXT" lines; or "error WHY" */
+    int rc = 1;
+    char **lines = g_strsplit(answer, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char **f = g_strsplit(*l, "\t", -1);
+        guint n = g_strv_length(f);
+        if (n == 3 && strcmp(f[0], "reloaded") == 0) {
+            printf("xen9pd reloaded %s: %s\n", f[1], f[2]);
+            rc = 0;
+        } else if (n == 2 && strcmp(f[0], "warning") == 0) {
+            g_printerr("xen9p: warning: %s\n", f[1]);
+        } else if (n == 2 && strcmp(f[0], "error") == 0) {
+            fail("reload refused: %s", f[1]);
+        }
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(answer);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* the administrator's locale: GLib prints UTF-8 messages and --help in it */
     setlocale(LC_ALL, "");
     GError *error = NULL;
-    GOptionContext *ctx = g_option_context_new("attach|detach|list|rings ...");
+    GOptionContext *ctx = g_option_context_new("attach|detach|list|rings|trace|reload ...");
     g_option_context_set_summary(ctx,
         "Administration of xen9pd's 9pfs devices.\n\n"
         "  attach DOMAIN tag=T,path=P[,security_model=M][,max-files=N]\n"
@@ -798,7 +878,11 @@ int main(int argc, char **argv)
         "  detach DOMAIN DEVID|TAG  remove a device\n"
         "  list [DOMAIN]            every device xen9pd serves (--verbose: their workers;\n"
         "                           --json: as one JSON object)\n"
-        "  rings                    each device's rings: indices, pending bytes, headers");
+        "  rings                    each device's rings: indices, pending bytes, headers\n"
+        "  trace DOMAIN|all [DEVID|TAG] on|off\n"
+        "                           log every 9P message of these devices (v9fs_* events)\n"
+        "  reload                   xen9pd reads its configuration file again; shares\n"
+        "                           keep serving");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         g_printerr("xen9p: %s\n", error->message);
@@ -806,7 +890,7 @@ int main(int argc, char **argv)
     }
     g_option_context_free(ctx);
     if (argc < 2) {
-        g_printerr("usage: xen9p attach|detach|list|rings ... (xen9p --help)\n");
+        g_printerr("usage: xen9p attach|detach|list|rings|trace|reload ... (xen9p --help)\n");
         return EXIT_USAGE;
     }
     if (opt_timeout <= 0)
@@ -819,6 +903,11 @@ int main(int argc, char **argv)
         return cmd_list(argc - 1, argv + 1);
     if (strcmp(argv[1], "rings") == 0)
         return cmd_rings(argc - 1, argv + 1);
-    g_printerr("xen9p: unknown command \"%s\" (attach, detach, list, rings)\n", argv[1]);
+    if (strcmp(argv[1], "trace") == 0)
+        return cmd_trace(argc - 1, argv + 1);
+    if (strcmp(argv[1], "reload") == 0)
+        return cmd_reload(argc - 1, argv + 1);
+    g_printerr("xen9p: unknown command \"%s\" (attach, detach, list, rings, trace, reload)\n",
+               argv[1]);
     return EXIT_USAGE;
 }

@@ -2,7 +2,7 @@
 /*
  * The protocol at a glance: one row per request message — its name, its
  * request and reply formats (p9_codec.h), the names of their fields, the
- * dialects it exists in and how a flush treats it.  The server, the tracer,
+ * dialects it exists in, how a flush treats it and its trace event.  The server, the tracer,
  * the clients in tools/ and tests/, and the fuzzer all read this one table;
  * which operation serves a message is the server's business
  * (backend/server/dispatch.c).
@@ -31,6 +31,9 @@ struct p9_op {
     const char *rname;          /* "Rwalk" */
     const char *rfmt;           /* reply body format */
     const char *rargs;
+    /* Its trace event, QEMU's name where QEMU has one ("v9fs_walk"; Tlopen is
+     * "v9fs_open" there too); the reply's event adds "_return". */
+    const char *trace;
 };
 
 /* The request message `id` in `dialect` (P9_DIALECT_NONE: any), or NULL. */

@@ -11,7 +11,7 @@
 #include "backend/common/log.h"
 #include "backend/server/session.h"
 
-bool p9_trace_enabled;
+atomic_bool p9_trace_enabled;
 
 /* Appends "name=value" for each field of `fmt`, names from `names`. */
 static void append_fields(GString *line, const char *fmt, const char *names,
@@ -56,10 +56,11 @@ static void append_fields(GString *line, const char *fmt, const char *names,
     }
 }
 
-static GString *start_line(const char *event, const struct p9_request *req)
+static GString *start_line(const char *event, const char *suffix, const struct p9_request *req)
 {
     GString *line = g_string_sized_new(160);
-    g_string_printf(line, "%s %s tag=%u id=%u", event, req->session->label, req->tag, req->id);
+    g_string_printf(line, "%s%s %s tag=%u id=%u", event, suffix, req->session->label, req->tag,
+                    req->id);
     return line;
 }
 
@@ -71,11 +72,8 @@ static void emit(GString *line)
 
 void p9_trace_request(const struct p9_request *req)
 {
-    GString *line = start_line("v9fs_req", req);
-    if (!req->op) {
-        g_string_append(line, " (unknown message)");
-    } else {
-        g_string_append_printf(line, " %s", req->op->name);
+    GString *line = start_line(req->op ? req->op->trace : "v9fs_unknown", "", req);
+    if (req->op) {
         if (req->decode_error)
             g_string_append_printf(line, " (malformed: codec error %d)", req->decode_error);
         else
@@ -86,11 +84,11 @@ void p9_trace_request(const struct p9_request *req)
 
 void p9_trace_reply(const struct p9_request *req, int err)
 {
-    GString *line = start_line(err ? "v9fs_rerror" : "v9fs_reply", req);
+    GString *line = err ? start_line("v9fs_rerror", "", req)
+                        : start_line(req->op->trace, "_return", req);
     if (err) {
         g_string_append_printf(line, " %s err=%d", req->op ? req->op->name : "?", -err);
     } else {
-        g_string_append_printf(line, " %s", req->op->rname);
         append_fields(line, req->op->rfmt, req->op->rargs, req->out, req->dialect);
     }
     emit(line);
@@ -98,7 +96,7 @@ void p9_trace_reply(const struct p9_request *req, int err)
 
 void p9_trace_cancel(const struct p9_request *req)
 {
-    GString *line = start_line("v9fs_rcancel", req);
+    GString *line = start_line("v9fs_rcancel", "", req);
     g_string_append_printf(line, " %s", req->op ? req->op->name : "?");
     emit(line);
 }

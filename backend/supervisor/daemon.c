@@ -130,6 +130,19 @@ int daemon_ready(bool foreground, const char *pid_file)
     return 0;
 }
 
+void daemon_reloading(bool begins)
+{
+    if (!begins) {
+        notify_service_manager("READY=1");
+        return;
+    }
+    /* systemd 253 and later match the reload to its request by the time. */
+    char *state = g_strdup_printf("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
+                                  g_get_monotonic_time());
+    notify_service_manager(state);
+    g_free(state);
+}
+
 void daemon_cleanup(const char *pid_file)
 {
     notify_service_manager("STOPPING=1");

@@ -19,6 +19,9 @@ int daemon_detach(void);
  */
 int daemon_ready(bool foreground, const char *pid_file);
 
+/* Tells systemd a reload begins (RELOADING=1) or ended (READY=1). */
+void daemon_reloading(bool begins);
+
 /* Tells systemd STOPPING=1; removes the pid file, if this process wrote it. */
 void daemon_cleanup(const char *pid_file);
 

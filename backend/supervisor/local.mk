@@ -10,4 +10,5 @@ backend_supervisor_libsupervisor_a_SOURCES = \
 	backend/supervisor/socket_server.h backend/supervisor/socket_server.c \
 	backend/supervisor/xen_backend.h backend/supervisor/xen_backend.c \
 	backend/supervisor/xen_device.h backend/supervisor/xen_device.c \
-	backend/supervisor/worker_proc.h backend/supervisor/worker_proc.c
+	backend/supervisor/worker_proc.h backend/supervisor/worker_proc.c \
+	backend/supervisor/settings.h backend/supervisor/settings.c

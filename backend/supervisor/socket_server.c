@@ -141,11 +141,12 @@ static void accept_connection(struct socket_server *srv)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));   /* fails harmlessly on unix */
     char *label = g_strdup_printf("conn%u", ++srv->next_id), *why = NULL;
-    struct worker_proc *w = worker_proc_spawn(&srv->workers, label, &why);
+    struct worker_proc *w = worker_proc_spawn(&srv->workers, label, NULL, &why);
     if (w) {
         GVariantDict d;
         g_variant_dict_init(&d, NULL);
         worker_put_export_config(&d, &srv->cfg);
+        g_variant_dict_insert(&d, "trace", "b", (gboolean)srv->workers.trace);
         int fds[2] = { export_tree_of(srv->export_dir), fd };
         if (fds[0] < 0 || !link_send(w->link, "serve-socket", &d, fds, 2)) {
             why = g_strdup_printf("cannot hand the connection over: %s", g_strerror(errno));

@@ -64,7 +64,7 @@ static pid_t clone_with_pidfd(uint64_t flags, int *pidfd)
 }
 
 struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char *label,
-                                      char **why)
+                                      const struct log_subject *subject, char **why)
 {
     int link[2] = { -1, -1 }, logp[2] = { -1, -1 };
     if (link_pair(link) < 0 || pipe2(logp, O_CLOEXEC) < 0) {
@@ -87,8 +87,6 @@ struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char
         argv[n++] = "--seccomp-log";
     if (o->verbose)
         argv[n++] = "--verbose";
-    if (o->trace)
-        argv[n++] = "--trace";
     argv[n++] = "--worker-memory";
     argv[n++] = memory;
     if (o->core_dumps)
@@ -122,6 +120,7 @@ struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char
     fcntl(logp[0], F_SETFL, O_NONBLOCK);
     struct worker_proc *w = g_new0(struct worker_proc, 1);
     w->label = g_strdup(label);
+    w->subject = subject;
     w->pid = pid;
     w->started = started;
     w->pidfd = pidfd;
@@ -146,7 +145,7 @@ void worker_proc_relay_log(struct worker_proc *w)
     while ((n = read(w->log, buf, sizeof(buf))) > 0) {
         for (ssize_t i = 0; i < n; i++) {
             if (buf[i] == '\n') {
-                xen9p_log_relay(w->label, w->partial->str);
+                xen9p_log_relay(w->subject, w->label, w->partial->str);
                 g_string_truncate(w->partial, 0);
             } else if (w->partial->len < 4096) {
                 /* A longer line is cut: a worker cannot make us hold more. */

@@ -16,17 +16,21 @@
 
 #include <glib.h>
 
+#include "backend/common/log.h"
+
 struct worker_options {
     const char *binary;         /* what to exec */
     bool sandbox;               /* namespaces here, confinement in the worker */
     bool seccomp_log;           /* a forbidden call is logged, not fatal (debugging) */
-    bool verbose, trace;
+    bool verbose;
+    bool trace;                 /* devices start traced (their assignment says so) */
     unsigned memory_mib;        /* RLIMIT_DATA of a confined worker, 0: none */
     bool core_dumps;            /* a confined worker may dump core */
 };
 
 struct worker_proc {
     char *label;                /* "3/0", "conn 2": what its log lines carry */
+    const struct log_subject *subject;  /* its device's journal fields, or NULL */
     pid_t pid;                  /* in our pid namespace */
     gint64 started;             /* g_get_monotonic_time() at the spawn */
     int pidfd;                  /* readable once it has exited */
@@ -40,7 +44,7 @@ struct worker_proc {
 
 /* Starts a worker; NULL and *why (g_free) on failure. */
 struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char *label,
-                                      char **why);
+                                      const struct log_subject *subject, char **why);
 
 /* Relays what the worker wrote to stderr (call when `log` is readable). */
 void worker_proc_relay_log(struct worker_proc *w);

@@ -33,6 +33,7 @@ struct backend {
     struct xen_host host;
     GHashTable *devices;        /* "domid/devid" -> struct xen_device */
     char *claim;                /* /local/domain/<self>/libxl/xen-9pfs */
+    const struct xen_backend_options *opts;     /* the settings, reload updates them */
 };
 
 /* ---- the libxl claim (drop-in for type=xen_9pfsd) ---- */
@@ -141,7 +142,7 @@ static void drop_device(struct backend *be, struct xen_device *d)
 {
     char *key = device_key(d->domid, d->devid);
     d->gone = true;
-    g_message("device %s: removed", d->label);
+    xen9p_log_about(&d->subject, G_LOG_LEVEL_MESSAGE, "device %s: removed", d->label);
     g_hash_table_remove(be->devices, key);      /* frees it */
     g_free(key);
 }
@@ -168,7 +169,7 @@ static void device_changed(struct backend *be, unsigned domid, unsigned devid)
         if (!d) {
             d = xen_device_new(&be->host, domid, devid);
             g_hash_table_insert(be->devices, g_strdup(key), d);
-            g_message("device %s: found", d->label);
+            xen9p_log_about(&d->subject, G_LOG_LEVEL_MESSAGE, "device %s: found", d->label);
         }
         xen_device_update(d);
     }
@@ -274,14 +275,9 @@ static gint by_id(gconstpointer a, gconstpointer b)
                                 : (x->devid > y->devid) - (x->devid < y->devid);
 }
 
-static void control_command(const char *command, GString *out, void *ctx)
+/* Every device, by domain and device id (g_ptr_array_free). */
+static GPtrArray *devices_sorted(struct backend *be)
 {
-    struct backend *be = ctx;
-    bool rings = strcmp(command, "rings") == 0;
-    if (strcmp(command, "list") != 0 && !rings) {
-        g_string_append_printf(out, "error\tunknown command \"%s\" (list, rings)\n", command);
-        return;
-    }
     GPtrArray *sorted = g_ptr_array_new();
     GHashTableIter it;
     gpointer value;
@@ -289,6 +285,13 @@ static void control_command(const char *command, GString *out, void *ctx)
     while (g_hash_table_iter_next(&it, NULL, &value))
         g_ptr_array_add(sorted, value);
     g_ptr_array_sort(sorted, by_id);
+    return sorted;
+}
+
+/* "list" and "rings": a line per device (and its rings), then the daemon's. */
+static void control_list(struct backend *be, bool rings, GString *out)
+{
+    GPtrArray *sorted = devices_sorted(be);
     unsigned pages = 0, channels = 0;
     uint64_t open_files = 0;
     for (guint i = 0; i < sorted->len; i++) {
@@ -327,6 +330,115 @@ static void control_command(const char *command, GString *out, void *ctx)
                            "\topen_files=%" G_GUINT64_FORMAT "\n",
                            (int)getpid(), sorted->len, pages, channels, open_files);
     g_ptr_array_free(sorted, TRUE);
+}
+
+/*
+ * "trace DOMID|* DEVID|TAG|* on|off" (tab-separated): switches the tracing of
+ * the devices named; a line "trace DOMID DEVID on|off now|next" for each
+ * ("next": no worker serves it now, its next one starts so).
+ */
+static void control_trace(struct backend *be, char **args, GString *out)
+{
+    guint64 domid = 0;
+    if (g_strv_length(args) != 3 ||
+        (strcmp(args[0], "*") != 0 &&
+         !g_ascii_string_to_unsigned(args[0], 10, 0, UINT32_MAX, &domid, NULL)) ||
+        (strcmp(args[2], "on") != 0 && strcmp(args[2], "off") != 0)) {
+        g_string_append(out, "error\tusage: trace DOMID|* DEVID|TAG|* on|off\n");
+        return;
+    }
+    bool any_domain = strcmp(args[0], "*") == 0, on = strcmp(args[2], "on") == 0;
+    GPtrArray *sorted = devices_sorted(be);
+    unsigned matched = 0;
+    for (guint i = 0; i < sorted->len; i++) {
+        struct xen_device *d = sorted->pdata[i];
+        char devid[16];
+        snprintf(devid, sizeof(devid), "%u", d->devid);
+        if ((!any_domain && d->domid != domid) ||
+            (strcmp(args[1], "*") != 0 && strcmp(args[1], devid) != 0 &&
+             g_strcmp0(args[1], d->tag) != 0))
+            continue;
+        bool now = xen_device_set_trace(d, on);
+        g_string_append_printf(out, "trace\t%u\t%u\t%s\t%s\n", d->domid, d->devid,
+                               on ? "on" : "off", now ? "now" : "next");
+        matched++;
+    }
+    g_ptr_array_free(sorted, TRUE);
+    if (!matched)
+        g_string_append(out, "error\tno such device\n");
+}
+
+/*
+ * "reload": reads the configuration file again and applies it to what starts
+ * from now on (log verbosity at once; workers and devices that connect
+ * later); shares being served are left alone, even one whose path the new
+ * export-roots no longer allow (a warning says so).  A file that does not
+ * parse changes nothing.  Answers "reloaded PATH SETTINGS", "warning ..."
+ * lines, or "error WHY".
+ */
+static void control_reload(struct backend *be, GString *out)
+{
+    const struct xen_backend_options *o = be->opts;
+    struct settings file, merged;
+    GError *error = NULL;
+    if (!settings_load(o->config_path, o->config_required, &file, &error)) {
+        g_warning("reload: %s (the settings in effect are kept)", error->message);
+        char *why = xen9p_escape(error->message);
+        g_string_append_printf(out, "error\t%s\n", why);
+        g_free(why);
+        g_error_free(error);
+        return;
+    }
+    daemon_reloading(true);
+    settings_merge(o->cmdline, &file, &merged);
+    settings_clear(&file);
+    settings_clear(o->settings);
+    *o->settings = merged;
+    xen9p_log_set_verbose(merged.verbose);
+    o->workers->verbose = merged.verbose;
+    o->workers->trace = merged.trace;
+    o->workers->memory_mib = (unsigned)merged.worker_memory_mib;
+    o->workers->core_dumps = merged.worker_core_dumps;
+    char *text = settings_describe(&merged), *path = xen9p_escape(o->config_path);
+    g_message("reloaded %s: %s", o->config_path, text);
+    g_string_append_printf(out, "reloaded\t%s\t%s\n", path, text);
+    g_free(text);
+    g_free(path);
+    GPtrArray *sorted = devices_sorted(be);
+    for (guint i = 0; i < sorted->len; i++) {
+        struct xen_device *d = sorted->pdata[i];
+        if (d->worker && d->path && !settings_export_allowed(o->settings, d->path)) {
+            xen9p_log_about(&d->subject, G_LOG_LEVEL_WARNING, "device %s: serves %s, outside "
+                            "the export-roots now allowed; it keeps serving until it "
+                            "disconnects", d->label, d->path);
+            char *shown = xen9p_escape(d->path);
+            g_string_append_printf(out, "warning\t%s serves %s, outside the export-roots now "
+                                   "allowed; it keeps serving until it disconnects\n",
+                                   d->label, shown);
+            g_free(shown);
+        }
+    }
+    g_ptr_array_free(sorted, TRUE);
+    daemon_reloading(false);
+}
+
+static void control_command(const char *command, GString *out, void *ctx)
+{
+    struct backend *be = ctx;
+    char **words = g_strsplit(command, "\t", 6);
+    if (g_strv_length(words) == 1 && strcmp(words[0], "list") == 0)
+        control_list(be, false, out);
+    else if (g_strv_length(words) == 1 && strcmp(words[0], "rings") == 0)
+        control_list(be, true, out);
+    else if (words[0] && strcmp(words[0], "trace") == 0)
+        control_trace(be, words + 1, out);
+    else if (g_strv_length(words) == 1 && strcmp(words[0], "reload") == 0)
+        control_reload(be, out);
+    else
+        g_string_append_printf(out, "error\tunknown command \"%s\" (list, rings, trace, "
+                               "reload)\n",
+                               words[0] ? words[0] : "");
+    g_strfreev(words);
 }
 
 /* ---- the loop ---- */
@@ -444,6 +556,8 @@ int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
     be.host.root = g_strdup_printf("/local/domain/%u/backend/" BACKEND_KIND, be.host.self);
     be.claim = g_strdup_printf("/local/domain/%u/libxl/xen-9pfs", be.host.self);
     be.host.workers = opts->workers;
+    be.host.settings = opts->settings;
+    be.opts = opts;
     be.devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, device_destroy);
     if (!claim_backend(&be))
         goto out;

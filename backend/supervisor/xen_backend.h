@@ -6,13 +6,18 @@
 #include <stdbool.h>
 
 #include "backend/common/control_socket.h"
+#include "backend/supervisor/settings.h"
 #include "backend/supervisor/worker_proc.h"
 
 struct xen_backend_options {
     const char *control_path;
     bool foreground;
     const char *pid_file;
-    const struct worker_options *workers;   /* how devices' workers start */
+    struct worker_options *workers;     /* how devices' workers start; a reload updates it */
+    const char *config_path;            /* what `reload` reads again */
+    bool config_required;               /* named on the command line: it must exist */
+    const struct settings *cmdline;     /* what the command line set: wins over the file */
+    struct settings *settings;          /* in effect; a reload replaces it */
 };
 
 /* Serves every 9pfs device in xenstore until `stop_fd` is readable. Exit code. */

@@ -36,6 +36,9 @@
 /* xl.cfg(5): "type=xen_9pfsd ... has a default of max-open-files=5" (0 or absent). */
 #define DEFAULT_MAX_OPEN_FILES 5
 
+/* A message about device `d`: in the journal with its device, domain and tag fields. */
+#define dev_log(d, level, ...) xen9p_log_about(&(d)->subject, G_LOG_LEVEL_##level, __VA_ARGS__)
+
 const char *xen_device_phase_name(enum xen_device_phase phase)
 {
     static const char *names[] = {
@@ -82,7 +85,7 @@ static bool write_be(struct xen_device *d, const char *key, const char *value)
     struct write_be_job j = { d, path, value, false };
     bool ok = xstore_transact(d->host->xs, write_be_body, &j);
     if (!ok && !j.gone)
-        g_warning("device %s: cannot write %s: %s", d->label, path, g_strerror(errno));
+        dev_log(d, WARNING, "device %s: cannot write %s: %s", d->label, path, g_strerror(errno));
     g_free(path);
     return ok;
 }
@@ -104,7 +107,7 @@ static int read_state(struct xen_device *d, const char *path)
 /* Records why the device stopped: log line and `error` node. */
 static void set_error(struct xen_device *d, const char *why)
 {
-    g_warning("device %s: %s", d->label, why);
+    dev_log(d, WARNING, "device %s: %s", d->label, why);
     g_free(d->error);
     d->error = g_strdup(why);
     write_be(d, "error", why);
@@ -130,6 +133,9 @@ struct xen_device *xen_device_new(struct xen_host *host, unsigned domid, unsigne
     d->phase = DEV_NEW;
     d->written_state = -1;
     d->tag_shown = g_strdup("");
+    d->trace = host->workers->trace;
+    snprintf(d->subject.device, sizeof(d->subject.device), "%u/%u", domid, devid);
+    snprintf(d->subject.domid, sizeof(d->subject.domid), "%u", domid);
     return d;
 }
 
@@ -177,6 +183,7 @@ static bool configure(struct xen_device *d)
     }
     g_free(d->tag_shown);
     d->tag_shown = xen9p_escape(d->tag ? d->tag : "");
+    d->subject.tag = d->tag ? d->tag_shown : NULL;
 
     key = be_key(d, "path");
     d->path = xstore_read(xs, key);
@@ -192,6 +199,9 @@ static bool configure(struct xen_device *d)
         why = g_strdup("no path configured (backend key \"path\")");
     else if ((problem = export_path_problem(d->path)))
         why = g_strdup_printf("path \"%s\" %s", d->path, problem);
+    else if (!settings_export_allowed(d->host->settings, d->path))
+        why = g_strdup_printf("path \"%s\" is outside the export-roots the administrator "
+                              "allows (xen9pd.conf)", d->path);
     else if (model && !export_model_parse(model, &d->cfg.model))
         why = g_strdup_printf("unknown security_model \"%s\" (" EXPORT_MODEL_NAMES ")", model);
     else if (!read_number(d, "max-files", UINT32_MAX, &d->cfg.max_files) ||
@@ -243,8 +253,8 @@ static bool configure(struct xen_device *d)
         return false;
     }
     char *optins = export_optins_text(&d->cfg);
-    g_message("device %s: tag \"%s\" serves %s (security model %s%s)", d->label,
-              d->tag_shown, d->path, export_model_name(d->cfg.model), optins);
+    dev_log(d, MESSAGE, "device %s: tag \"%s\" serves %s (security model %s%s)", d->label,
+            d->tag_shown, d->path, export_model_name(d->cfg.model), optins);
     g_free(optins);
     return true;
 }
@@ -258,7 +268,8 @@ static void watch_frontend(struct xen_device *d)
     d->fe_watch = fe_key(d, "state");
     char *token = g_strdup_printf("fe:%u:%u", d->domid, d->devid);
     if (!xs_watch(d->host->xs, d->fe_watch, token))
-        g_warning("device %s: cannot watch %s: %s", d->label, d->fe_watch, g_strerror(errno));
+        dev_log(d, WARNING, "device %s: cannot watch %s: %s", d->label, d->fe_watch,
+                g_strerror(errno));
     g_free(token);
 }
 
@@ -290,7 +301,7 @@ static void disconnect(struct xen_device *d)
         return;
     worker_proc_stop(d->worker, WORKER_STOP_MS);
     char *how = worker_proc_describe_exit(d->worker), *cpu = worker_proc_describe_cpu(d->worker);
-    g_info("device %s: worker %d %s (%s)", d->label, (int)d->worker->pid, how, cpu);
+    dev_log(d, INFO, "device %s: worker %d %s (%s)", d->label, (int)d->worker->pid, how, cpu);
     g_free(how);
     g_free(cpu);
     worker_proc_free(d->worker);
@@ -335,7 +346,7 @@ static bool start_worker(struct xen_device *d, char **why)
         *why = g_strdup_printf("cannot open %s: %s", d->path, g_strerror(errno));
         return false;
     }
-    d->worker = worker_proc_spawn(d->host->workers, d->label, why);
+    d->worker = worker_proc_spawn(d->host->workers, d->label, &d->subject, why);
     if (d->worker) {
         GVariantDict a;
         g_variant_dict_init(&a, NULL);
@@ -346,6 +357,7 @@ static bool start_worker(struct xen_device *d, char **why)
                                         G_VARIANT_TYPE_UINT32, ports, nrings, sizeof(uint32_t)));
         g_variant_dict_insert(&a, "max-order", "u", (uint32_t)XEN_MAX_RING_ORDER);
         worker_put_export_config(&a, &d->cfg);
+        g_variant_dict_insert(&a, "trace", "b", (gboolean)d->trace);
         if (!link_send(d->worker->link, "serve-xen", &a, &export_fd, 1)) {
             *why = g_strdup_printf("cannot reach its worker: %s", g_strerror(errno));
             worker_proc_free(d->worker);
@@ -386,9 +398,9 @@ static void worker_ready(struct xen_device *d)
     clear_error(d);
     write_state(d, XenbusStateConnected);
     d->phase = DEV_CONNECTED;
-    g_message("device %s: connected, %u rings (worker %d, ready in %.1f ms)", d->label,
-              d->nrings, (int)d->worker->pid,
-              (g_get_monotonic_time() - d->worker->started) / 1000.0);
+    dev_log(d, MESSAGE, "device %s: connected, %u rings (worker %d, ready in %.1f ms)", d->label,
+            d->nrings, (int)d->worker->pid,
+            (g_get_monotonic_time() - d->worker->started) / 1000.0);
 }
 
 /* A worker that died unasked: logged, counted, the device ends, the next waits. */
@@ -396,8 +408,8 @@ static void worker_crashed(struct xen_device *d)
 {
     char *how = worker_proc_describe_exit(d->worker);
     char *why = g_strdup_printf("its worker %s", how);
-    g_warning("device %s (domain %u): worker %d %s", d->label, d->domid, (int)d->worker->pid,
-              how);
+    dev_log(d, WARNING, "device %s (domain %u): worker %d %s", d->label, d->domid,
+            (int)d->worker->pid, how);
     d->crashes++;
     unsigned backoff = CRASH_BACKOFF_MS << MIN(d->crashes - 1, 6u);
     d->retry_after = g_get_monotonic_time() +
@@ -513,10 +525,11 @@ static void replug(struct xen_device *d)
     struct replug_job j = { d, fe_new, be_new, be_id, keys };
     bool ok = xstore_transact(xs, replug_body, &j);
     if (ok)
-        g_message("device %s: the guest's driver let go of it; tag \"%s\" offered again as "
-                  "device %u/%lu", d->label, d->tag_shown, d->domid, devid);
+        dev_log(d, MESSAGE, "device %s: the guest's driver let go of it; tag \"%s\" offered "
+                "again as device %u/%lu", d->label, d->tag_shown, d->domid, devid);
     else
-        g_warning("device %s: cannot offer the share again: %s", d->label, g_strerror(errno));
+        dev_log(d, WARNING, "device %s: cannot offer the share again: %s", d->label,
+                g_strerror(errno));
     g_strfreev(keys);
     g_free(fe_new);
     g_free(be_new);
@@ -538,7 +551,7 @@ static void close_device(struct xen_device *d, int fe_state)
         d->phase = DEV_CLOSING;
     }
     if (was_connected)
-        g_message("device %s: disconnected", d->label);
+        dev_log(d, MESSAGE, "device %s: disconnected", d->label);
 }
 
 void xen_device_update(struct xen_device *d)
@@ -579,8 +592,8 @@ void xen_device_update(struct xen_device *d)
             } else if (fe == XenbusStateConnected) {
                 /* Connected to an earlier backend: a 9pfs connection cannot be
                  * resumed (protocol B.4), so the frontend has to close. */
-                g_message("device %s: frontend still connected to an earlier backend: closing",
-                          d->label);
+                dev_log(d, MESSAGE, "device %s: frontend still connected to an earlier backend: "
+                        "closing", d->label);
                 write_state(d, XenbusStateClosing);
                 d->phase = DEV_CLOSING;
             }
@@ -623,7 +636,7 @@ void xen_device_update(struct xen_device *d)
 void xen_device_domain_gone(struct xen_device *d)
 {
     if (d->phase == DEV_CONNECTED)
-        g_message("device %s: domain %u is gone", d->label, d->domid);
+        dev_log(d, MESSAGE, "device %s: domain %u is gone", d->label, d->domid);
     disconnect(d);
     if (d->phase != DEV_FAILED) {
         /* Say so in xenstore too: a toolstack removing the device waits for
@@ -674,10 +687,13 @@ void xen_device_free(struct xen_device *d)
     g_free(d);
 }
 
-/* Asks its worker `question` and waits (1 s) for the answer of the same name. */
-static bool ask_worker(struct xen_device *d, const char *question, struct link_msg *answer)
+/* Asks its worker `question` (with `fields`, may be NULL) and waits (1 s) for
+ * the answer of the same name. */
+static bool ask_worker(struct xen_device *d, const char *question, GVariantDict *fields,
+                       struct link_msg *answer)
 {
-    if (!d->worker || d->phase != DEV_CONNECTED || !link_send_empty(d->worker->link, question))
+    if (!d->worker || d->phase != DEV_CONNECTED ||
+        !link_send(d->worker->link, question, fields, NULL, 0))
         return false;
     gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
     while (link_wait_readable(d->worker->link, deadline)) {
@@ -695,7 +711,7 @@ void xen_device_get_stats(struct xen_device *d, struct xen_device_stats *out)
     memset(out, 0, sizeof(*out));
     out->event_channels = d->phase == DEV_CONNECTED ? d->nrings : 0;
     struct link_msg a;
-    if (!ask_worker(d, "stats", &a))
+    if (!ask_worker(d, "stats", NULL, &a))
         return;
     uint32_t pages = 0, channels = 0;
     link_get_u64(&a, "requests", &out->requests);
@@ -713,7 +729,7 @@ void xen_device_get_stats(struct xen_device *d, struct xen_device_stats *out)
 void xen_device_describe_rings(struct xen_device *d, GString *out)
 {
     struct link_msg a;
-    if (!ask_worker(d, "rings", &a))
+    if (!ask_worker(d, "rings", NULL, &a))
         return;
     char *text = link_get_str(&a, "text");
     /* The worker's text, line by line, each escaped: it cannot add a device line. */
@@ -730,4 +746,23 @@ void xen_device_describe_rings(struct xen_device *d, GString *out)
     g_strfreev(lines);
     g_free(text);
     link_msg_clear(&a);
+}
+
+bool xen_device_set_trace(struct xen_device *d, bool on)
+{
+    d->trace = on;
+    GVariantDict q;
+    g_variant_dict_init(&q, NULL);
+    g_variant_dict_insert(&q, "on", "b", (gboolean)on);
+    struct link_msg a;
+    bool switched = ask_worker(d, "trace", &q, &a);
+    g_variant_dict_clear(&q);
+    bool now = false;
+    if (switched) {
+        switched = link_get_bool(&a, "on", &now) && now == on;
+        link_msg_clear(&a);
+    }
+    dev_log(d, MESSAGE, "device %s: tracing %s%s", d->label, on ? "on" : "off",
+            switched ? "" : " (from its next connection)");
+    return switched;
 }

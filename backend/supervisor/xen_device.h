@@ -15,6 +15,7 @@
 
 #include <xenstore.h>
 
+#include "backend/supervisor/settings.h"
 #include "backend/supervisor/worker_proc.h"
 
 #include "fsdrv/fsdrv.h"
@@ -29,6 +30,7 @@ struct xen_host {
     unsigned self;              /* our domain id */
     char *root;                 /* /local/domain/<self>/backend/xen_9pfs */
     const struct worker_options *workers;
+    const struct settings *settings;    /* the daemon's: export roots */
 };
 
 enum xen_device_phase {
@@ -49,6 +51,7 @@ struct xen_device {
     char *fe_watch;             /* the frontend state node we watch */
     char *tag, *path;
     char *tag_shown;            /* the tag with control characters escaped (logs, list) */
+    struct log_subject subject; /* its journal fields (tag: tag_shown) */
     struct fsdrv_config cfg;
     enum xen_device_phase phase;
     int written_state;          /* the XenbusState we wrote last */
@@ -56,6 +59,7 @@ struct xen_device {
     unsigned long fd_budget;    /* descriptors promised to it (fdlimit_take) */
     struct worker_proc *worker; /* serving it (DEV_CONNECTING, DEV_CONNECTED) */
     unsigned nrings;
+    bool trace;                 /* its worker logs every 9P message (xen9p trace) */
     unsigned crashes;           /* workers lost without being asked to stop */
     gint64 retry_after;         /* monotonic µs: no new worker before (a crash backoff) */
     bool gone;                  /* the backend directory was removed */
@@ -80,6 +84,12 @@ void xen_device_shutdown(struct xen_device *dev);
 void xen_device_free(struct xen_device *dev);
 
 const char *xen_device_phase_name(enum xen_device_phase phase);
+
+/*
+ * Switches the tracing of its 9P messages: a serving worker switches at once
+ * (true), otherwise its next worker starts that way (false).
+ */
+bool xen_device_set_trace(struct xen_device *dev, bool on);
 
 struct xen_device_stats {
     uint64_t requests, replies, bytes_in, bytes_out;

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "backend/common/export_config.h"
+#include "backend/server/trace.h"
 #include "backend/worker/sandbox.h"
 
 #define LINK_FD 3
@@ -119,6 +120,10 @@ int worker_main(const struct worker_args *a)
                   got == 0 ? "link closed" : g_strerror(errno));
         return 1;
     }
+    /* Whether to trace every 9P message (xen9p trace switches it later). */
+    bool trace = false;
+    link_get_bool(&msg, "trace", &trace);
+    atomic_store_explicit(&p9_trace_enabled, trace, memory_order_relaxed);
     int rc;
     if (strcmp(msg.name, "serve-xen") == 0)
         rc = worker_serve_xen(a, LINK_FD, &msg);

@@ -18,6 +18,7 @@
 #include <glib.h>
 #include <xengnttab.h>
 
+#include "backend/server/trace.h"
 #include "backend/server/server.h"
 #include "backend/worker/worker_main.h"
 #include "backend/xen/xen_ring.h"
@@ -135,6 +136,14 @@ static bool answer(struct device *d, int link)
         g_variant_dict_insert(&a, "text", "s", text->str);
         link_send(link, "rings", &a, NULL, 0);
         g_string_free(text, TRUE);
+    } else if (strcmp(q.name, "trace") == 0) {
+        bool on = false;
+        if (link_get_bool(&q, "on", &on))
+            atomic_store_explicit(&p9_trace_enabled, on, memory_order_relaxed);
+        GVariantDict a;
+        g_variant_dict_init(&a, NULL);
+        g_variant_dict_insert(&a, "on", "b", (gboolean)atomic_load(&p9_trace_enabled));
+        link_send(link, "trace", &a, NULL, 0);
     } else if (strcmp(q.name, "stop") == 0) {
         go_on = false;
     }

@@ -3,8 +3,10 @@
  * xen9pd as systemd runs it (backend/xen9pd.service): the unit names the
  * installed daemon by its absolute path, and Type=notify works: the daemon
  * sends READY=1 with its pid on $NOTIFY_SOCKET once it serves, STOPPING=1
- * when it stops, and its workers do not inherit the socket.  And it refuses
- * to export dom0's root.
+ * when it stops, and its workers do not inherit the socket; `systemctl
+ * reload` runs `xen9p reload`.  The configuration file it ships parses; one
+ * that does not stops the start, saying why.  And it refuses to export
+ * dom0's root.
  */
 #include "config.h"
 
@@ -28,23 +30,34 @@ static const char *builddir(void)
     return d ? d : ".";
 }
 
+static const char *srcdir(void)
+{
+    const char *d = g_getenv("top_srcdir");
+    return d ? d : ".";
+}
+
 static void test_unit_file(void)
 {
     char *path = g_build_filename(builddir(), "backend", "xen9pd.service", NULL), *text = NULL;
     g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-    g_assert_null(strchr(text, '@'));
-    g_assert_null(strchr(text, '%'));
+    /* every placeholder substituted (the system call groups are @name, no closing @) */
+    g_assert_false(g_regex_match_simple("@[A-Za-z_]+@|%[A-Z]+%", text, 0, 0));
     char **lines = g_strsplit(text, "\n", -1);
-    const char *exec = NULL;
+    const char *exec = NULL, *reload = NULL;
     bool notify = false;
     for (char **l = lines; *l; l++) {
         if (g_str_has_prefix(*l, "ExecStart="))
             exec = *l + strlen("ExecStart=");
+        if (g_str_has_prefix(*l, "ExecReload="))
+            reload = *l + strlen("ExecReload=");
         notify |= strcmp(*l, "Type=notify") == 0;
     }
     g_assert_nonnull(exec);
     g_assert_true(g_path_is_absolute(exec));
     g_assert_true(g_str_has_suffix(exec, "/xen9pd --foreground"));
+    g_assert_nonnull(reload);
+    g_assert_true(g_path_is_absolute(reload));
+    g_assert_true(g_str_has_suffix(reload, "/xen9p reload"));
     g_assert_true(notify);
     g_strfreev(lines);
     g_free(text);
@@ -76,7 +89,10 @@ static void test_notify(void)
 
     char *prog = g_build_filename(builddir(), "xen9pd", NULL);
     char *listen = g_strdup_printf("unix:%s/9p.sock", dir);
-    char *argv[] = { prog, "--listen", listen, "--export", export, "--foreground", NULL };
+    /* with the configuration file we ship: it parses */
+    char *config = g_build_filename(srcdir(), "backend", "xen9pd.conf", NULL);
+    char *argv[] = { prog, "--listen", listen, "--export", export, "--foreground",
+                     "--config", config, NULL };
     char **envp = g_environ_setenv(g_get_environ(), "NOTIFY_SOCKET", sock, TRUE);
     GPid pid;
     GError *error = NULL;
@@ -106,6 +122,7 @@ static void test_notify(void)
     g_rmdir(dir);
     g_strfreev(envp);
     g_free(listen);
+    g_free(config);
     g_free(prog);
     g_free(export);
     g_free(sock);
@@ -157,12 +174,53 @@ static void test_detached_failure_reported(void)
     g_free(dir);
 }
 
+/* A configuration file that does not parse, or is missing when named: exit 2, saying why. */
+static void test_config_refused(void)
+{
+    char *dir = g_dir_make_tmp("xen9p-config-XXXXXX", NULL);
+    char *conf = g_build_filename(dir, "xen9pd.conf", NULL);
+    static const struct { const char *text, *why; } cases[] = {
+        { "[xen9pd]\nworker-memory=lots\n", "worker-memory: not a number" },
+        { "[xen9pd]\nexport-roots=srv\n", "export-roots: \"srv\" is not an absolute" },
+        { "[xen9pd]\ntrace=maybe\n", "trace: not true or false" },
+        { "[xen9p]\n", "unknown section [xen9p]" },
+        { "verbose=true\n", "xen9pd.conf" },
+        { NULL, "No such file" },
+    };
+    char *prog = g_build_filename(builddir(), "xen9pd", NULL);
+    char *control = g_build_filename(dir, "control.sock", NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_unlink(conf);
+        if (cases[i].text)
+            g_assert_true(g_file_set_contents(conf, cases[i].text, -1, NULL));
+        char *argv[] = { prog, "--foreground", "--control", control, "--config", conf, NULL };
+        char *err = NULL;
+        int status;
+        GError *error = NULL;
+        g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                   NULL, &err, &status, &error));
+        g_assert_no_error(error);
+        g_test_message("%s", err);
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 2);
+        g_assert_nonnull(strstr(err, cases[i].why));
+        g_free(err);
+    }
+    g_unlink(conf);
+    g_rmdir(dir);
+    g_free(control);
+    g_free(prog);
+    g_free(conf);
+    g_free(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/service/unit-file", test_unit_file);
     g_test_add_func("/service/notify", test_notify);
     g_test_add_func("/service/host-root-refused", test_host_root_refused);
+    g_test_add_func("/service/config-refused", test_config_refused);
     g_test_add_func("/service/detached-failure-reported", test_detached_failure_reported);
     return g_test_run();
 }

@@ -5,7 +5,7 @@
 # tree with `dpkg-buildpackage -us -uc -b`, lintian finds nothing, and the
 # .deb holds the daemon, the CLI, the benchmark, their man pages and a unit
 # whose ExecStart names the packaged daemon; its maintainer scripts enable
-# the unit.  TAP.
+# the unit; the configuration file is a conffile.  TAP.
 set -u
 export LC_ALL=C
 SRC=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -37,7 +37,8 @@ lint=$(lintian --allow-root --fail-on none "$W"/*.changes 2>&1)
 files=$(dpkg-deb -c "$DEB" | awk '{ print $6 }')
 for f in ./usr/sbin/xen9pd ./usr/sbin/xen9p ./usr/bin/xen9p-bench ./lib/systemd/system/xen9pd.service \
          ./usr/share/man/man8/xen9pd.8.gz ./usr/share/man/man8/xen9p.8.gz \
-         ./usr/share/man/man1/xen9p-bench.1.gz ./usr/share/doc/xen9p/copyright; do
+         ./usr/share/man/man1/xen9p-bench.1.gz ./usr/share/doc/xen9p/copyright \
+         ./etc/xen9p/xen9pd.conf; do
     echo "$files" | grep -qx "$f" && ok "the package holds ${f#.}" || not_ok "the package holds ${f#.}"
 done
 dpkg-deb -x "$DEB" "$W/root"
@@ -47,7 +48,13 @@ if [ "$exec_start" = "/usr/sbin/xen9pd --foreground" ] && [ -x "$W/root/usr/sbin
 else
     not_ok "the unit starts the packaged daemon" "ExecStart=$exec_start"
 fi
+reload=$(sed -n 's/^ExecReload=//p' "$W/root/lib/systemd/system/xen9pd.service")
+[ "$reload" = "/usr/sbin/xen9p reload" ] && ok "systemctl reload runs $reload" ||
+    not_ok "systemctl reload runs the packaged xen9p reload" "ExecReload=$reload"
 dpkg-deb -e "$DEB" "$W/control"
+grep -qx /etc/xen9p/xen9pd.conf "$W/control/conffiles" &&
+    ok "the configuration file is a conffile (an administrator's edits survive upgrades)" ||
+    not_ok "the configuration file is a conffile" "$(cat "$W/control/conffiles" 2>&1)"
 grep -q "deb-systemd-helper enable 'xen9pd.service'" "$W/control/postinst" &&
     ok "postinst enables xen9pd.service" || not_ok "postinst enables xen9pd.service"
 tap_end

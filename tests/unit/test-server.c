@@ -858,19 +858,22 @@ static void test_trace(void)
     char *text = NULL;
     g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
     static const char *expected[] = {
-        "v9fs_req test tag=65535 id=100 Tversion msize=65536 version=\"9P2000.L\"",
-        "v9fs_reply test tag=65535 id=100 Rversion msize=65536 version=\"9P2000.L\"",
-        "id=110 Twalk fid=1 newfid=2 wnames=1[\"f\"]",
-        "id=110 Rwalk wqids=1",
-        "id=110 Twalk fid=1 newfid=3 wnames=1[\"nope\"]",
+        "v9fs_version test tag=65535 id=100 msize=65536 version=\"9P2000.L\"",
+        "v9fs_version_return test tag=65535 id=100 msize=65536 version=\"9P2000.L\"",
+        "v9fs_walk test tag=2 id=110 fid=1 newfid=2 wnames=1[\"f\"]",
+        "v9fs_walk_return test tag=2 id=110 wqids=1",
+        "id=110 fid=1 newfid=3 wnames=1[\"nope\"]",
         "v9fs_rerror test tag=",
         "id=110 Twalk err=2",
-        "id=116 Rread data=3 bytes",
-        "tag=28673 id=120 Tclunk (malformed: codec error -1)",
-        "tag=28673 id=120 Tclunk err=22",
-        "tag=28674 id=250 (unknown message)",
+        "v9fs_open test tag=",
+        "v9fs_read_return test tag=",
+        "id=116 data=3 bytes",
+        "v9fs_clunk test tag=28673 id=120 (malformed: codec error -1)",
+        "v9fs_rerror test tag=28673 id=120 Tclunk err=22",
+        "v9fs_unknown test tag=28674 id=250",
         "v9fs_rcancel test tag=28675 id=116 Tread",
-        "v9fs_reply test tag=28676 id=108 Rflush",
+        "v9fs_flush test tag=28676 id=108 oldtag=28675",
+        "v9fs_flush_return test tag=28676 id=108",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(expected); i++) {
         if (!strstr(text, expected[i]))

@@ -32,7 +32,9 @@ XB_TESTS = \
 	tests/xenbackend/test-xb-domains \
 	tests/xenbackend/test-xb-hostile \
 	tests/xenbackend/test-xb-limits \
-	tests/xenbackend/test-xb-workers
+	tests/xenbackend/test-xb-workers \
+	tests/xenbackend/test-xb-reload \
+	tests/xenbackend/test-xb-journal
 check_PROGRAMS += $(XB_TESTS)
 TESTS += $(XB_TESTS) tests/xenbackend/test-xb-demo.sh
 EXTRA_DIST += tests/xenbackend/test-xb-demo.sh tests/xenbackend/README.md
@@ -58,6 +60,12 @@ tests_xenbackend_test_xb_limits_LDADD = $(XB_LIBS)
 tests_xenbackend_test_xb_hostile_SOURCES = tests/xenbackend/test-xb-hostile.c
 tests_xenbackend_test_xb_hostile_CFLAGS = $(XB_CFLAGS)
 tests_xenbackend_test_xb_hostile_LDADD = $(XB_LIBS)
+tests_xenbackend_test_xb_reload_SOURCES = tests/xenbackend/test-xb-reload.c
+tests_xenbackend_test_xb_reload_CFLAGS = $(XB_CFLAGS)
+tests_xenbackend_test_xb_reload_LDADD = $(XB_LIBS)
+tests_xenbackend_test_xb_journal_SOURCES = tests/xenbackend/test-xb-journal.c
+tests_xenbackend_test_xb_journal_CFLAGS = $(XB_CFLAGS)
+tests_xenbackend_test_xb_journal_LDADD = $(XB_LIBS)
 # The capabilities a worker must have come from the sandbox's own table.
 tests_xenbackend_test_xb_workers_SOURCES = tests/xenbackend/test-xb-workers.c
 tests_xenbackend_test_xb_workers_CFLAGS = $(XB_CFLAGS)

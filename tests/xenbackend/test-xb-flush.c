@@ -7,6 +7,8 @@
  * Rflush comes, nothing ever comes for the old tag, the trace shows the
  * cancel.  A request that completed while its reply sits unconsumed on one
  * ring gets its Rflush on the other ring only after the guest consumed it.
+ * The trace itself: `xen9p trace` switches it per device while the device
+ * serves, and the events carry QEMU's names.
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/proto/p9_table.h"
 #include "tests/xenbackend/xb-env.h"
 
 #define T XB_TIMEOUT_MS
@@ -107,7 +110,8 @@ static void assert_nothing_late(Fixture *f, unsigned old, unsigned id)
     xb_agent_assert_clean(f->guest);
     g_free(xb_agent_ok(f->guest, T, "stat"));
     g_assert_true(log_shows(f, "v9fs_rcancel 1/0 tag=%u id=%u ", old, id));
-    g_assert_false(log_has(f, "v9fs_reply 1/0 tag=%u id=%u ", old, id));
+    g_assert_false(log_has(f, "%s_return 1/0 tag=%u id=%u ",
+                           p9_op_find(id, P9_DIALECT_NONE)->trace, old, id));
     g_assert_false(log_has(f, "v9fs_rerror 1/0 tag=%u id=%u ", old, id));
 }
 
@@ -122,7 +126,7 @@ static void flush_read(Fixture *f, unsigned rings)
     parse_tags(answer, &old, &flush, &fid);
     g_assert_cmpuint(old % rings, ==, 0);
     g_assert_cmpuint(flush % rings, ==, 1 % rings);
-    g_assert_true(log_shows(f, "v9fs_req 1/0 tag=%u id=108 Tflush oldtag=%u", flush, old));
+    g_assert_true(log_shows(f, "v9fs_flush 1/0 tag=%u id=108 oldtag=%u", flush, old));
     /* The abandoned read now returns in the backend: its result must go nowhere. */
     g_assert_cmpint(write(fd, "late", 4), ==, 4);
     assert_nothing_late(f, old, 116);
@@ -177,11 +181,83 @@ static void test_flush_order(Fixture *f, gconstpointer data)
         parse_tags(answer, &old, &flush, &fid);
         g_assert_cmpuint(old % 2, ==, 0);
         g_assert_cmpuint(flush % 2, ==, 1);
-        g_assert_true(log_shows(f, "v9fs_reply 1/0 tag=%u id=24 Rgetattr", old));
-        g_assert_true(log_shows(f, "v9fs_reply 1/0 tag=%u id=108 Rflush", flush));
+        g_assert_true(log_shows(f, "v9fs_getattr_return 1/0 tag=%u id=24 valid=", old));
+        g_assert_true(log_shows(f, "v9fs_flush_return 1/0 tag=%u id=108", flush));
         g_free(answer);
     }
     xb_agent_assert_clean(f->guest);
+}
+
+/* Runs `xen9p trace ARGS...`: its exit code, its output in *out (g_free). */
+static int xen9p_trace(Fixture *f, char **out, const char *dom, const char *dev, const char *state)
+{
+    char *err = NULL;
+    int rc = dev ? xb_xen9p(f->env, out, &err, "trace", dom, dev, state, NULL)
+                 : xb_xen9p(f->env, out, &err, "trace", dom, state, NULL);
+    if (rc)
+        g_test_message("xen9p trace %s: exit %d: %s", dom, rc, err);
+    g_free(err);
+    return rc;
+}
+
+/* Two guests, one device each, the daemon started without --trace: only the
+ * device switched on traces, from its next request, and `all off` ends it. */
+static void test_trace_switch(void)
+{
+    if (g_getenv("XB_TRACE")) {
+        g_test_skip("XB_TRACE traces every device from the start");
+        return;
+    }
+    Fixture f = { .env = xb_env_new() };
+    f.share = xb_mkdir(f.env, "share");
+    xb_create_domain(f.env, 1);
+    xb_create_domain(f.env, 2);
+    xb_daemon_start(f.env, false);
+    char *spec = g_strdup_printf("tag=one,path=%s", f.share);
+    unsigned dev1 = xb_attach(f.env, 1, spec);
+    g_free(spec);
+    spec = g_strdup_printf("tag=two,path=%s", f.share);
+    unsigned dev2 = xb_attach(f.env, 2, spec);
+    g_free(spec);
+    XbAgent *b = xb_agent_start(f.env, 2);
+    f.guest = xb_agent_start(f.env, 1);
+    xb_agent_mount(f.guest, dev1, false);
+    xb_agent_mount(b, dev2, false);
+    g_free(xb_agent_ok(f.guest, T, "stat"));
+    g_assert_false(log_has(&f, "v9fs_"));
+
+    char *out = NULL, *expected = g_strdup_printf("1/%u: tracing on\n", dev1);
+    g_assert_cmpint(xen9p_trace(&f, &out, "1", "one", "on"), ==, 0);
+    g_assert_cmpstr(out, ==, expected);
+    g_free(out);
+    g_free(expected);
+    g_free(xb_agent_ok(f.guest, T, "stat"));
+    g_free(xb_agent_ok(b, T, "stat"));
+    g_assert_true(log_shows(&f, "v9fs_getattr 1/%u tag=", dev1));
+    g_assert_true(log_shows(&f, "v9fs_getattr_return 1/%u tag=", dev1));
+    g_free(xb_agent_ok(b, T, "stat"));
+    g_assert_false(log_has(&f, " 2/%u tag=", dev2));
+
+    g_assert_cmpint(xen9p_trace(&f, &out, "all", NULL, "off"), ==, 0);
+    expected = g_strdup_printf("1/%u: tracing off\n2/%u: tracing off\n", dev1, dev2);
+    g_assert_cmpstr(out, ==, expected);
+    g_free(out);
+    g_free(expected);
+    char *before = xb_daemon_log(f.env);
+    g_free(xb_agent_ok(f.guest, T, "stat"));
+    g_usleep(300000);
+    char *after = xb_daemon_log(f.env);
+    g_assert_null(strstr(after + strlen(before), "v9fs_"));
+    g_free(before);
+    g_free(after);
+
+    /* what names nothing is refused */
+    g_assert_cmpint(xen9p_trace(&f, NULL, "1", "nosuch", "on"), ==, 1);
+    g_assert_cmpint(xen9p_trace(&f, NULL, "7", NULL, "on"), !=, 0);
+    g_assert_cmpint(xen9p_trace(&f, NULL, "1", NULL, "maybe"), !=, 0);
+    xb_assert_daemon_alive(f.env);
+    xb_agent_close(b);
+    teardown(&f, NULL);
 }
 
 int main(int argc, char **argv)
@@ -196,5 +272,6 @@ int main(int argc, char **argv)
                teardown);
     g_test_add("/xenbackend/flush/blocked-read-one-ring", Fixture, &minios, setup,
                test_flush_read_one_ring, teardown);
+    g_test_add_func("/xenbackend/trace/switch-per-device", test_trace_switch);
     return g_test_run();
 }

@@ -211,7 +211,7 @@ else
   tap_fail "flush: killed reader died within 1s" "$(grep -E 'died|alive' "$L/flush1")"
 fi
 flush_trace() {
-  tail -n +"$((TRACE0 + 1))" "$XEN9PD_LOG" | grep "v9fs_[a-z]* $DA/$DEVA " | sed 's/^.*\(v9fs_\)/\1/' > "$L/flush-trace"
+  tail -n +"$((TRACE0 + 1))" "$XEN9PD_LOG" | grep "v9fs_[a-z_]* $DA/$DEVA " | sed 's/^.*\(v9fs_\)/\1/' > "$L/flush-trace"
 }
 OLDTAG=
 if [ "$BACKEND" = xen9pd ]; then
@@ -221,8 +221,8 @@ if [ "$BACKEND" = xen9pd ]; then
   if [ -n "$CANCEL" ]; then tap_ok "flush: xen9pd trace shows the cancel: $CANCEL"
   else tap_fail "flush: xen9pd trace shows the cancel of the Tread (v9fs_rcancel)" "$(grep -E 'Tflush|Rflush|rcancel|Tread' "$L/flush-trace" | tail -8)"; fi
   # the Tflush naming the old tag, and its Rflush after the cancel
-  FTAG=$(grep "v9fs_req .* Tflush .*=$OLDTAG\$" "$L/flush-trace" | sed -n '1s/.* tag=\([0-9]*\) .*/\1/p')
-  if [ -n "$OLDTAG" ] && [ -n "$FTAG" ] && sed -n "/v9fs_rcancel .* tag=$OLDTAG /,\$p" "$L/flush-trace" | grep -q "v9fs_reply .* tag=$FTAG .*Rflush"; then
+  FTAG=$(grep "v9fs_flush .* oldtag=$OLDTAG\$" "$L/flush-trace" | sed -n '1s/.* tag=\([0-9]*\) .*/\1/p')
+  if [ -n "$OLDTAG" ] && [ -n "$FTAG" ] && sed -n "/v9fs_rcancel .* tag=$OLDTAG /,\$p" "$L/flush-trace" | grep -q "v9fs_flush_return .* tag=$FTAG "; then
     tap_ok "flush: xen9pd trace shows the Rflush (tag $FTAG) after the cancel of tag $OLDTAG"
   else
     tap_fail "flush: xen9pd trace shows the Rflush after the cancel" "$(grep -E 'Tflush|Rflush|rcancel' "$L/flush-trace" | tail -6)"
@@ -241,7 +241,7 @@ if [ -n "$OLDTAG" ]; then
   flush_trace
   # after the cancel, the old tag may only come back as a new request
   STRAY=$(sed -n "/v9fs_rcancel .* tag=$OLDTAG /,\$p" "$L/flush-trace" | sed 1d \
-    | awk -v t="tag=$OLDTAG" '$3 == t { if ($1 != "v9fs_req") print; exit }')
+    | awk -v t="tag=$OLDTAG" '$3 == t { if ($1 ~ /_return$/ || $1 == "v9fs_rerror") print; exit }')
   if [ -z "$STRAY" ]; then tap_ok "flush: after dom0 released the read nothing arrived for the old tag $OLDTAG"
   else tap_fail "flush: after dom0 released the read nothing arrived for the old tag $OLDTAG" "$STRAY"; fi
 else
