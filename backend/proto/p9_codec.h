@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "backend/proto/p9_messages.h"
 #include "backend/proto/p9_proto.h"
 
 struct p9_str {
@@ -64,13 +65,40 @@ union p9_arg {
 
 #define P9_MAXARGS 20
 
+/* Each message's fields by name, over the same array the codec fills: a
+ * request's in t<name> (twrite.offset), a reply's in r<name> (rwalk.wqids);
+ * their types are struct p9_t<name> and struct p9_r<name>. */
+#define P9_FIELD_MEMBER(name) union p9_arg name;
+#define P9_REQUEST_VIEW(name, id, dialects, flags, trace, tfmt, tfields, rfmt, rfields) \
+    struct p9_t##name { tfields } t##name;
+#define P9_REPLY_VIEW(name, id, dialects, flags, trace, tfmt, tfields, rfmt, rfields) \
+    struct p9_r##name { rfields } r##name;
+#define P9_REPLY_VIEW_AGAIN(name, id, dialects, flags, trace, tfmt, tfields, rfmt, rfields) \
+    struct p9_r##name r##name;
+
+/* A reply's body, filled by name, encoded from `a`. */
+union p9_reply_args {
+    union p9_arg a[P9_MAXARGS];
+    P9_MESSAGES(P9_REPLY_VIEW, P9_FIELD_MEMBER)
+};
+
 /* Decoded body of one message plus the storage its arrays point into. */
 struct p9_args {
-    union p9_arg a[P9_MAXARGS];
+    union {
+        union p9_arg a[P9_MAXARGS];
+        P9_MESSAGES(P9_REQUEST_VIEW, P9_FIELD_MEMBER)
+        P9_MESSAGES(P9_REPLY_VIEW_AGAIN, P9_FIELD_MEMBER)   /* a client's decoded reply */
+    };
     struct p9_str names[P9_MAXWELEM];
     struct p9_qid qids[P9_MAXWELEM];
     struct p9_stat stat;
 };
+
+/* No message has more fields than the codec fills. */
+_Static_assert(sizeof(union p9_reply_args) == sizeof(union p9_arg) * P9_MAXARGS,
+               "a reply has more than P9_MAXARGS fields");
+_Static_assert(offsetof(struct p9_args, names) == sizeof(union p9_arg) * P9_MAXARGS,
+               "a request has more than P9_MAXARGS fields");
 
 enum p9_codec_error {
     P9_CODEC_OK = 0,

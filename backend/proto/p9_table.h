@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The protocol at a glance: one row per request message — its name, its
- * request and reply formats (p9_codec.h), the names of their fields, the
- * dialects it exists in, how a flush treats it and its trace event.  The server, the tracer,
- * the clients in tools/ and tests/, and the fuzzer all read this one table;
- * which operation serves a message is the server's business
+ * The protocol at a glance, made from the message list (p9_messages.h): one
+ * row per request message — its name, its request and reply formats
+ * (p9_codec.h), the names of their fields, the dialects it exists in, how a
+ * flush treats it and its trace event.  The server, the tracer, the clients
+ * in tools/ and tests/, and the fuzzer all read this one table; which
+ * operation serves a message is the server's business
  * (backend/server/dispatch.c).
  */
 #ifndef XEN9P_P9_TABLE_H

@@ -31,9 +31,9 @@ static unsigned dialect_of(const char *version, const char **name)
 int op_version(struct p9_request *req)
 {
     struct p9_session *s = req->session;
-    uint32_t msize = req->in.a[0].d;
+    uint32_t msize = req->in.tversion.msize.d;
     const char *name;
-    unsigned dialect = dialect_of(req->in.a[1].s.s, &name);
+    unsigned dialect = dialect_of(req->in.tversion.version.s.s, &name);
 
     req->dialect = dialect;     /* an error is answered in the dialect asked for */
     if (msize < P9_MIN_MSIZE)
@@ -43,9 +43,9 @@ int op_version(struct p9_request *req)
     pthread_mutex_lock(&s->lock);
     s->dialect = dialect;
     s->msize = msize < s->cfg.max_msize ? msize : s->cfg.max_msize;
-    req->out[0].d = s->msize;
+    req->out.rversion.msize.d = s->msize;
     pthread_mutex_unlock(&s->lock);
-    req->out[1].s = p9_str_of(name);
+    req->out.rversion.version.s = p9_str_of(name);
     return 0;
 }
 
@@ -60,12 +60,12 @@ int op_auth(struct p9_request *req)
 static uid_t attach_uid(struct p9_request *req)
 {
     if (req->dialect & (P9_2000_U | P9_2000_L)) {
-        uint32_t n_uname = req->in.a[4].d;
+        uint32_t n_uname = req->in.tattach.n_uname.d;
         if (n_uname != P9_NONUNAME)
             return n_uname;
     }
     /* 9P2000 names users by string; numeric names are taken as ids. */
-    const char *uname = req->in.a[2].s.s;
+    const char *uname = req->in.tattach.uname.s.s;
     char *end;
     unsigned long v = strtoul(uname, &end, 10);
     return (*uname && !*end && v < P9_NONUNAME) ? (uid_t)v : 0;
@@ -73,7 +73,7 @@ static uid_t attach_uid(struct p9_request *req)
 
 int op_attach(struct p9_request *req)
 {
-    uint32_t fidnum = req->in.a[0].d, afid = req->in.a[1].d;
+    uint32_t fidnum = req->in.tattach.fid.d, afid = req->in.tattach.afid.d;
     struct fsdrv_export *exp = req_export(req);
     struct stat st;
 
@@ -91,7 +91,7 @@ int op_attach(struct p9_request *req)
     p9_fid_unref(fid);
     if (err)
         return err;
-    qid_from_stat(exp, &st, &req->out[0].Q);
+    qid_from_stat(exp, &st, &req->out.rattach.qid.Q);
     return 0;
 }
 
@@ -100,9 +100,9 @@ int op_attach(struct p9_request *req)
  * and creates no fid; zero names clones; newfid may equal fid. */
 int op_walk(struct p9_request *req)
 {
-    uint32_t fidnum = req->in.a[0].d, newfid = req->in.a[1].d;
-    uint16_t n = req->in.a[2].T.n;
-    const struct p9_str *names = req->in.a[2].T.v;
+    uint32_t fidnum = req->in.twalk.fid.d, newfid = req->in.twalk.newfid.d;
+    uint16_t n = req->in.twalk.wnames.T.n;
+    const struct p9_str *names = req->in.twalk.wnames.T.v;
     struct fsdrv_export *exp = req_export(req);
     struct p9_fid *fid;
     int err;
@@ -130,8 +130,8 @@ int op_walk(struct p9_request *req)
         p9_fid_unref(fid);
         return err;
     }
-    req->out[0].R.n = done;
-    req->out[0].R.v = req->in.qids;
+    req->out.rwalk.wqids.R.n = done;
+    req->out.rwalk.wqids.R.v = req->in.qids;
     if (done < n) {
         fsdrv_node_unref(node);         /* partial: no fid */
         p9_fid_unref(fid);
@@ -162,12 +162,12 @@ int op_walk(struct p9_request *req)
 
 int op_read(struct p9_request *req)
 {
-    uint64_t offset = req->in.a[1].q;
-    uint32_t cap = req_payload_cap(req, req->in.a[2].d);
+    uint64_t offset = req->in.tread.offset.q;
+    uint32_t cap = req_payload_cap(req, req->in.tread.count.d);
     struct p9_fid *fid;
     int err;
 
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.tread.fid.d, &fid)))
         return err;
     if (fid->kind == FID_XATTR_READ) {
         err = xattr_fid_read(req, fid, offset, cap);
@@ -186,7 +186,7 @@ int op_read(struct p9_request *req)
                 if (got < 0)
                     err = got;
                 else
-                    req->out[0].D = (struct p9_data){ .count = got, .ptr = NULL };
+                    req->out.rread.data.D = (struct p9_data){ .count = got, .ptr = NULL };
             }
         }
     }
@@ -196,12 +196,12 @@ int op_read(struct p9_request *req)
 
 int op_write(struct p9_request *req)
 {
-    uint64_t offset = req->in.a[1].q;
-    const struct p9_data *data = &req->in.a[2].D;
+    uint64_t offset = req->in.twrite.offset.q;
+    const struct p9_data *data = &req->in.twrite.data.D;
     struct p9_fid *fid;
     int err;
 
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.twrite.fid.d, &fid)))
         return err;
     if (fid->kind == FID_XATTR_WRITE) {
         err = xattr_fid_write(req, fid, offset, data);
@@ -217,7 +217,7 @@ int op_write(struct p9_request *req)
                 if (put < 0)
                     err = put;
                 else
-                    req->out[0].d = put;
+                    req->out.rwrite.count.d = put;
             }
         }
     }
@@ -227,7 +227,7 @@ int op_write(struct p9_request *req)
 
 int op_clunk(struct p9_request *req)
 {
-    struct p9_fid *fid = p9_session_take_fid(req->session, req->in.a[0].d);
+    struct p9_fid *fid = p9_session_take_fid(req->session, req->in.tclunk.fid.d);
     int err = 0;
     if (!fid)
         return -EBADF;
@@ -245,7 +245,7 @@ int op_clunk(struct p9_request *req)
 int op_remove(struct p9_request *req)
 {
     /* The fid is clunked whether or not the remove succeeds (9P manual). */
-    struct p9_fid *fid = p9_session_take_fid(req->session, req->in.a[0].d);
+    struct p9_fid *fid = p9_session_take_fid(req->session, req->in.tremove.fid.d);
     if (!fid)
         return -EBADF;
     struct fsdrv_node *node = p9_fid_node(fid);

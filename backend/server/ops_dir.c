@@ -50,12 +50,12 @@ static bool emit_dirent(const struct fsdrv_dirent *ent, void *opaque)
 
 int op_readdir(struct p9_request *req)
 {
-    uint64_t offset = req->in.a[1].q;
-    uint32_t cap = req_payload_cap(req, req->in.a[2].d);
+    uint64_t offset = req->in.treaddir.offset.q;
+    uint32_t cap = req_payload_cap(req, req->in.treaddir.count.d);
     struct p9_fid *fid;
     struct fsdrv_file *file;
     int err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.treaddir.fid.d, &fid)))
         return err;
     if ((err = fid_open_file(fid, &file)) == 0) {
         if (!fsdrv_file_is_dir(file)) {
@@ -66,7 +66,7 @@ int op_readdir(struct p9_request *req)
             if (n < 0)
                 err = n;
             else
-                req->out[0].D = (struct p9_data){ .count = o.used, .ptr = NULL };
+                req->out.rreaddir.data.D = (struct p9_data){ .count = o.used, .ptr = NULL };
         }
     }
     p9_fid_unref(fid);
@@ -202,7 +202,7 @@ int dir_read_stats(struct p9_request *req, struct p9_fid *fid, uint64_t offset, 
         } else {
             fid->dir_cookie = o.cookie;
             fid->dir_byte_offset += o.used;
-            req->out[0].D = (struct p9_data){ .count = o.used, .ptr = NULL };
+            req->out.rread.data.D = (struct p9_data){ .count = o.used, .ptr = NULL };
         }
     }
     pthread_mutex_unlock(&fid->lock);

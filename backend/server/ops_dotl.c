@@ -69,7 +69,7 @@ int op_statfs(struct p9_request *req)
     struct p9_fid *fid;
     struct statfs st;
     int err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.tstatfs.fid.d, &fid)))
         return err;
     struct fsdrv_node *node = p9_fid_node(fid);
     err = fsdrv_statfs(req_export(req), node, &st);
@@ -77,16 +77,16 @@ int op_statfs(struct p9_request *req)
     p9_fid_unref(fid);
     if (err)
         return err;
-    union p9_arg *out = req->out;
-    out[0].d = st.f_type;
-    out[1].d = st.f_bsize;
-    out[2].q = st.f_blocks;
-    out[3].q = st.f_bfree;
-    out[4].q = st.f_bavail;
-    out[5].q = st.f_files;
-    out[6].q = st.f_ffree;
-    out[7].q = (uint64_t)(uint32_t)st.f_fsid.__val[0] | (uint64_t)(uint32_t)st.f_fsid.__val[1] << 32;
-    out[8].d = st.f_namelen;
+    struct p9_rstatfs *out = &req->out.rstatfs;
+    out->type.d = st.f_type;
+    out->bsize.d = st.f_bsize;
+    out->blocks.q = st.f_blocks;
+    out->bfree.q = st.f_bfree;
+    out->bavail.q = st.f_bavail;
+    out->files.q = st.f_files;
+    out->ffree.q = st.f_ffree;
+    out->fsid.q = (uint64_t)(uint32_t)st.f_fsid.__val[0] | (uint64_t)(uint32_t)st.f_fsid.__val[1] << 32;
+    out->namelen.d = st.f_namelen;
     return 0;
 }
 
@@ -94,29 +94,29 @@ int op_lopen(struct p9_request *req)
 {
     struct p9_fid *fid;
     int err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.tlopen.fid.d, &fid)))
         return err;
-    err = open_fid(req, fid, host_open_flags(req->in.a[1].d));
+    err = open_fid(req, fid, host_open_flags(req->in.tlopen.flags.d));
     p9_fid_unref(fid);
     return err;
 }
 
 int op_lcreate(struct p9_request *req)
 {
-    const struct p9_str *name = &req->in.a[1].s;
+    const struct p9_str *name = &req->in.tlcreate.name.s;
     struct dir_op op;
     struct fsdrv_node *node;
     struct fsdrv_file *file;
     struct stat st;
     int err;
-    if ((err = dir_op_begin(req, req->in.a[0].d, name, req->in.a[4].d, &op)))
+    if ((err = dir_op_begin(req, req->in.tlcreate.fid.d, name, req->in.tlcreate.gid.d, &op)))
         return err;
     if (op.fid->file) {
         dir_op_end(&op);
         return -EBADF;
     }
     err = checked_open(req, fsdrv_create(req_export(req), op.dir, name->s,
-                                         host_open_flags(req->in.a[2].d), req->in.a[3].d & 07777,
+                                         host_open_flags(req->in.tlcreate.flags.d), req->in.tlcreate.mode.d & 07777,
                                          &op.cred, &node, &file, &st));
     if (!err) {
         /* The directory's fid now stands for the new, open file. */
@@ -131,24 +131,28 @@ int op_lcreate(struct p9_request *req)
     return err;
 }
 
+/* Rmkdir, Rsymlink and Rmknod: a qid, the one field of each. */
+_Static_assert(sizeof(struct p9_rmkdir) == sizeof(struct p9_rsymlink) &&
+               sizeof(struct p9_rmkdir) == sizeof(struct p9_rmknod), "the qid replies differ");
+
 static int reply_qid(struct p9_request *req, int err, const struct stat *st)
 {
     if (!err)
-        qid_from_stat(req_export(req), st, &req->out[0].Q);
+        qid_from_stat(req_export(req), st, &req->out.rmkdir.qid.Q);
     return err;
 }
 
 int op_symlink(struct p9_request *req)
 {
-    const struct p9_str *target = &req->in.a[2].s;
+    const struct p9_str *target = &req->in.tsymlink.symtgt.s;
     struct dir_op op;
     struct stat st;
     int err;
     if (target->len == 0 || target->len != strlen(target->s))
         return -EINVAL;
-    if ((err = dir_op_begin(req, req->in.a[0].d, &req->in.a[1].s, req->in.a[3].d, &op)))
+    if ((err = dir_op_begin(req, req->in.tsymlink.fid.d, &req->in.tsymlink.name.s, req->in.tsymlink.gid.d, &op)))
         return err;
-    err = fsdrv_symlink(req_export(req), op.dir, req->in.a[1].s.s, target->s, &op.cred, &st);
+    err = fsdrv_symlink(req_export(req), op.dir, req->in.tsymlink.name.s.s, target->s, &op.cred, &st);
     dir_op_end(&op);
     return reply_qid(req, err, &st);
 }
@@ -158,10 +162,10 @@ int op_mknod(struct p9_request *req)
     struct dir_op op;
     struct stat st;
     int err;
-    if ((err = dir_op_begin(req, req->in.a[0].d, &req->in.a[1].s, req->in.a[5].d, &op)))
+    if ((err = dir_op_begin(req, req->in.tmknod.dfid.d, &req->in.tmknod.name.s, req->in.tmknod.gid.d, &op)))
         return err;
-    err = fsdrv_mknod(req_export(req), op.dir, req->in.a[1].s.s, req->in.a[2].d,
-                      makedev(req->in.a[3].d, req->in.a[4].d), &op.cred, &st);
+    err = fsdrv_mknod(req_export(req), op.dir, req->in.tmknod.name.s.s, req->in.tmknod.mode.d,
+                      makedev(req->in.tmknod.major.d, req->in.tmknod.minor.d), &op.cred, &st);
     dir_op_end(&op);
     return reply_qid(req, err, &st);
 }
@@ -171,9 +175,9 @@ int op_mkdir(struct p9_request *req)
     struct dir_op op;
     struct stat st;
     int err;
-    if ((err = dir_op_begin(req, req->in.a[0].d, &req->in.a[1].s, req->in.a[3].d, &op)))
+    if ((err = dir_op_begin(req, req->in.tmkdir.dfid.d, &req->in.tmkdir.name.s, req->in.tmkdir.gid.d, &op)))
         return err;
-    err = fsdrv_mkdir(req_export(req), op.dir, req->in.a[1].s.s, req->in.a[2].d & 07777,
+    err = fsdrv_mkdir(req_export(req), op.dir, req->in.tmkdir.name.s.s, req->in.tmkdir.mode.d & 07777,
                       &op.cred, &st);
     dir_op_end(&op);
     return reply_qid(req, err, &st);
@@ -184,11 +188,11 @@ int op_link(struct p9_request *req)
     struct dir_op op;
     struct p9_fid *target;
     int err;
-    if ((err = dir_op_begin(req, req->in.a[0].d, &req->in.a[2].s, 0, &op)))
+    if ((err = dir_op_begin(req, req->in.tlink.dfid.d, &req->in.tlink.name.s, 0, &op)))
         return err;
-    if ((err = req_fid(req, req->in.a[1].d, &target)) == 0) {
+    if ((err = req_fid(req, req->in.tlink.fid.d, &target)) == 0) {
         struct fsdrv_node *node = p9_fid_node(target);
-        err = fsdrv_link(req_export(req), node, op.dir, req->in.a[2].s.s);
+        err = fsdrv_link(req_export(req), node, op.dir, req->in.tlink.name.s.s);
         fsdrv_node_unref(node);
         p9_fid_unref(target);
     }
@@ -212,15 +216,15 @@ int op_rename(struct p9_request *req)
     struct dir_op op;
     struct p9_fid *fid;
     int err;
-    if ((err = dir_op_begin(req, req->in.a[1].d, &req->in.a[2].s, 0, &op)))
+    if ((err = dir_op_begin(req, req->in.trename.dfid.d, &req->in.trename.name.s, 0, &op)))
         return err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)) == 0) {
+    if ((err = req_fid(req, req->in.trename.fid.d, &fid)) == 0) {
         struct fsdrv_node *node = p9_fid_node(fid);
         if (fsdrv_node_is_root(node)) {
             err = -EBUSY;
         } else {
             struct fsdrv_node *parent = fsdrv_node_parent(node);
-            err = rename_nodes(req, parent, fsdrv_node_name(node), op.dir, req->in.a[2].s.s);
+            err = rename_nodes(req, parent, fsdrv_node_name(node), op.dir, req->in.trename.name.s.s);
             fsdrv_node_unref(parent);
         }
         fsdrv_node_unref(node);
@@ -234,12 +238,12 @@ int op_renameat(struct p9_request *req)
 {
     struct dir_op from, to;
     int err;
-    if (!req_name_valid(&req->in.a[1].s, false))
+    if (!req_name_valid(&req->in.trenameat.oldname.s, false))
         return -EINVAL;
-    if ((err = dir_op_begin(req, req->in.a[0].d, NULL, 0, &from)))
+    if ((err = dir_op_begin(req, req->in.trenameat.olddirfid.d, NULL, 0, &from)))
         return err;
-    if ((err = dir_op_begin(req, req->in.a[2].d, &req->in.a[3].s, 0, &to)) == 0) {
-        err = rename_nodes(req, from.dir, req->in.a[1].s.s, to.dir, req->in.a[3].s.s);
+    if ((err = dir_op_begin(req, req->in.trenameat.newdirfid.d, &req->in.trenameat.newname.s, 0, &to)) == 0) {
+        err = rename_nodes(req, from.dir, req->in.trenameat.oldname.s.s, to.dir, req->in.trenameat.newname.s.s);
         dir_op_end(&to);
     }
     dir_op_end(&from);
@@ -248,14 +252,14 @@ int op_renameat(struct p9_request *req)
 
 int op_unlinkat(struct p9_request *req)
 {
-    uint32_t flags = req->in.a[2].d;
+    uint32_t flags = req->in.tunlinkat.flags.d;
     struct dir_op op;
     int err;
     if (flags & ~P9_AT_REMOVEDIR)
         return -EINVAL;
-    if ((err = dir_op_begin(req, req->in.a[0].d, &req->in.a[1].s, 0, &op)))
+    if ((err = dir_op_begin(req, req->in.tunlinkat.dirfid.d, &req->in.tunlinkat.name.s, 0, &op)))
         return err;
-    err = fsdrv_unlink(req_export(req), op.dir, req->in.a[1].s.s,
+    err = fsdrv_unlink(req_export(req), op.dir, req->in.tunlinkat.name.s.s,
                        (flags & P9_AT_REMOVEDIR) ? AT_REMOVEDIR : 0);
     dir_op_end(&op);
     return err;
@@ -265,7 +269,7 @@ int op_readlink(struct p9_request *req)
 {
     struct p9_fid *fid;
     int err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.treadlink.fid.d, &fid)))
         return err;
     struct fsdrv_node *node = p9_fid_node(fid);
     char *buf = g_malloc(PATH_MAX);
@@ -277,7 +281,7 @@ int op_readlink(struct p9_request *req)
         return len;
     }
     req->scratch = buf;
-    req->out[0].s = (struct p9_str){ .len = len, .s = buf };
+    req->out.rreadlink.target.s = (struct p9_str){ .len = len, .s = buf };
     return 0;
 }
 
@@ -297,33 +301,33 @@ int op_getattr(struct p9_request *req)
     struct p9_fid *fid;
     struct stat st;
     int err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.tgetattr.fid.d, &fid)))
         return err;
     err = fid_stat(req, fid, &st);
     p9_fid_unref(fid);
     if (err)
         return err;
-    union p9_arg *out = req->out;
-    out[0].q = P9_GETATTR_BASIC;
-    qid_from_stat(req_export(req), &st, &out[1].Q);
-    out[2].d = st.st_mode;
-    out[3].d = st.st_uid;
-    out[4].d = st.st_gid;
-    out[5].q = st.st_nlink;
-    out[6].q = st.st_rdev;
-    out[7].q = st.st_size;
-    out[8].q = st.st_blksize;
-    out[9].q = st.st_blocks;
-    out[10].q = st.st_atim.tv_sec;
-    out[11].q = st.st_atim.tv_nsec;
-    out[12].q = st.st_mtim.tv_sec;
-    out[13].q = st.st_mtim.tv_nsec;
-    out[14].q = st.st_ctim.tv_sec;
-    out[15].q = st.st_ctim.tv_nsec;
-    out[16].q = 0;      /* btime, gen, data_version: not in BASIC */
-    out[17].q = 0;
-    out[18].q = 0;
-    out[19].q = 0;
+    struct p9_rgetattr *out = &req->out.rgetattr;
+    out->valid.q = P9_GETATTR_BASIC;
+    qid_from_stat(req_export(req), &st, &out->qid.Q);
+    out->mode.d = st.st_mode;
+    out->uid.d = st.st_uid;
+    out->gid.d = st.st_gid;
+    out->nlink.q = st.st_nlink;
+    out->rdev.q = st.st_rdev;
+    out->size.q = st.st_size;
+    out->blksize.q = st.st_blksize;
+    out->blocks.q = st.st_blocks;
+    out->atime_sec.q = st.st_atim.tv_sec;
+    out->atime_nsec.q = st.st_atim.tv_nsec;
+    out->mtime_sec.q = st.st_mtim.tv_sec;
+    out->mtime_nsec.q = st.st_mtim.tv_nsec;
+    out->ctime_sec.q = st.st_ctim.tv_sec;
+    out->ctime_nsec.q = st.st_ctim.tv_nsec;
+    out->btime_sec.q = 0;      /* btime, gen, data_version: not in BASIC */
+    out->btime_nsec.q = 0;
+    out->gen.q = 0;
+    out->data_version.q = 0;
     return 0;
 }
 
@@ -336,26 +340,26 @@ int op_setattr(struct p9_request *req)
         { P9_ATTR_CTIME, FSDRV_SET_CTIME }, { P9_ATTR_ATIME_SET, FSDRV_SET_ATIME_SET },
         { P9_ATTR_MTIME_SET, FSDRV_SET_MTIME_SET },
     };
-    const union p9_arg *in = req->in.a;
+    const struct p9_tsetattr *in = &req->in.tsetattr;
     struct fsdrv_setattr sa = {
-        .mode = in[2].d & 07777,
-        .uid = in[3].d,
-        .gid = in[4].d,
-        .size = (off_t)in[5].q,
-        .atime = { .tv_sec = in[6].q, .tv_nsec = in[7].q },
-        .mtime = { .tv_sec = in[8].q, .tv_nsec = in[9].q },
+        .mode = in->mode.d & 07777,
+        .uid = in->uid.d,
+        .gid = in->gid.d,
+        .size = (off_t)in->size.q,
+        .atime = { .tv_sec = in->atime_sec.q, .tv_nsec = in->atime_nsec.q },
+        .mtime = { .tv_sec = in->mtime_sec.q, .tv_nsec = in->mtime_nsec.q },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(map); i++) {
-        if (in[1].d & map[i].p9)
+        if (in->valid.d & map[i].p9)
             sa.valid |= map[i].fsdrv;
     }
-    if (((sa.valid & FSDRV_SET_SIZE) && in[5].q > INT64_MAX) ||
-        ((sa.valid & FSDRV_SET_ATIME_SET) && in[7].q >= 1000000000) ||
-        ((sa.valid & FSDRV_SET_MTIME_SET) && in[9].q >= 1000000000))
+    if (((sa.valid & FSDRV_SET_SIZE) && in->size.q > INT64_MAX) ||
+        ((sa.valid & FSDRV_SET_ATIME_SET) && in->atime_nsec.q >= 1000000000) ||
+        ((sa.valid & FSDRV_SET_MTIME_SET) && in->mtime_nsec.q >= 1000000000))
         return -EINVAL;
     struct p9_fid *fid;
     int err;
-    if ((err = req_fid(req, in[0].d, &fid)))
+    if ((err = req_fid(req, in->fid.d, &fid)))
         return err;
     struct fsdrv_file *file = NULL;
     fid_open_file(fid, &file);
@@ -371,10 +375,10 @@ int op_fsync(struct p9_request *req)
     struct p9_fid *fid;
     struct fsdrv_file *file;
     int err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.tfsync.fid.d, &fid)))
         return err;
     if ((err = fid_open_file(fid, &file)) == 0)
-        err = fsdrv_fsync(file, req->in.a[1].d != 0);
+        err = fsdrv_fsync(file, req->in.tfsync.datasync.d != 0);
     p9_fid_unref(fid);
     return err;
 }
@@ -401,7 +405,7 @@ static int lock_file(struct p9_request *req, int cmd, uint8_t type, uint64_t sta
         return -EINVAL;
     *fl = (struct flock){ .l_type = host_type, .l_whence = SEEK_SET,
                           .l_start = (off_t)start, .l_len = (off_t)length };
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.tlock.fid.d, &fid)))
         return err;
     if ((err = fid_open_file(fid, &file)) == 0)
         err = fsdrv_lock(file, cmd, fl);
@@ -412,30 +416,30 @@ static int lock_file(struct p9_request *req, int cmd, uint8_t type, uint64_t sta
 int op_lock(struct p9_request *req)
 {
     struct flock fl;
-    int err = lock_file(req, F_SETLK, req->in.a[1].b, req->in.a[3].q, req->in.a[4].q, &fl);
+    int err = lock_file(req, F_SETLK, req->in.tlock.type.b, req->in.tlock.start.q, req->in.tlock.length.q, &fl);
     /* A conflict is an answer, not an error: the client retries when it
      * asked to block (P9_LOCK_FLAGS_BLOCK). */
     if (err == -EAGAIN || err == -EACCES)
-        req->out[0].b = P9_LOCK_BLOCKED;
+        req->out.rlock.status.b = P9_LOCK_BLOCKED;
     else if (err == -EBADF || err == -EINVAL)
         return err;
     else
-        req->out[0].b = err ? P9_LOCK_ERROR : P9_LOCK_SUCCESS;
+        req->out.rlock.status.b = err ? P9_LOCK_ERROR : P9_LOCK_SUCCESS;
     return 0;
 }
 
 int op_getlock(struct p9_request *req)
 {
     struct flock fl;
-    int err = lock_file(req, F_GETLK, req->in.a[1].b, req->in.a[2].q, req->in.a[3].q, &fl);
+    int err = lock_file(req, F_GETLK, req->in.tgetlock.type.b, req->in.tgetlock.start.q, req->in.tgetlock.length.q, &fl);
     if (err)
         return err;
-    union p9_arg *out = req->out;
-    out[0].b = fl.l_type == F_RDLCK ? P9_LOCK_TYPE_RDLCK
+    struct p9_rgetlock *out = &req->out.rgetlock;
+    out->type.b = fl.l_type == F_RDLCK ? P9_LOCK_TYPE_RDLCK
              : fl.l_type == F_WRLCK ? P9_LOCK_TYPE_WRLCK : P9_LOCK_TYPE_UNLCK;
-    out[1].q = fl.l_start;
-    out[2].q = fl.l_len;
-    out[3].d = fl.l_type == F_UNLCK ? req->in.a[4].d : (uint32_t)fl.l_pid;
-    out[4].s = req->in.a[5].s;
+    out->start.q = fl.l_start;
+    out->length.q = fl.l_len;
+    out->proc_id.d = fl.l_type == F_UNLCK ? req->in.tgetlock.proc_id.d : (uint32_t)fl.l_pid;
+    out->client_id.s = req->in.tgetlock.client_id.s;
     return 0;
 }

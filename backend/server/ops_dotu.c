@@ -51,9 +51,9 @@ int op_open(struct p9_request *req)
 {
     struct p9_fid *fid;
     int err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.topen.fid.d, &fid)))
         return err;
-    err = open_fid_omode(req, fid, req->in.a[1].b);
+    err = open_fid_omode(req, fid, req->in.topen.mode.b);
     p9_fid_unref(fid);
     return err;
 }
@@ -106,10 +106,10 @@ static int create_special(struct p9_request *req, struct p9_fid *dirfid,
 
 int op_create(struct p9_request *req)
 {
-    const struct p9_str *name = &req->in.a[1].s;
-    uint32_t perm = req->in.a[2].d;
-    uint8_t omode = req->in.a[3].b;
-    const char *extension = req->dialect & P9_2000_U ? req->in.a[4].s.s : "";
+    const struct p9_str *name = &req->in.tcreate.name.s;
+    uint32_t perm = req->in.tcreate.perm.d;
+    uint8_t omode = req->in.tcreate.mode.b;
+    const char *extension = req->dialect & P9_2000_U ? req->in.tcreate.extension.s.s : "";
     struct fsdrv_export *exp = req_export(req);
     struct p9_fid *fid;
     struct stat st;
@@ -117,7 +117,7 @@ int op_create(struct p9_request *req)
 
     if (!req_name_valid(name, false))
         return -EINVAL;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.tcreate.fid.d, &fid)))
         return err;
     if (fid->kind != FID_FILE || fid->file) {
         p9_fid_unref(fid);
@@ -153,8 +153,8 @@ int op_create(struct p9_request *req)
         } else if (perm & P9_DMDIR) {
             err = open_fid_omode(req, fid, P9_OREAD);
         } else {
-            qid_from_stat(exp, &st, &req->out[0].Q);
-            req->out[1].d = 0;
+            qid_from_stat(exp, &st, &req->out.rcreate.qid.Q);
+            req->out.rcreate.iounit.d = 0;
         }
     }
     fsdrv_node_unref(dir);
@@ -168,7 +168,7 @@ int op_stat(struct p9_request *req)
     struct p9_fid *fid;
     struct stat st;
     int err;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.tstat.fid.d, &fid)))
         return err;
     struct fsdrv_file *file = NULL;
     fid_open_file(fid, &file);
@@ -181,8 +181,8 @@ int op_stat(struct p9_request *req)
         /* The root is called "/", the 9P manuals' name for an attach point. */
         err = stat_record(req, node, fsdrv_node_is_root(node) ? "/" : fsdrv_node_name(node),
                           &st, rec, strings);
-        req->out[0].w = p9_stat_size(rec, req->dialect);
-        req->out[1].S = rec;
+        req->out.rstat.size.w = p9_stat_size(rec, req->dialect);
+        req->out.rstat.stat.S = rec;
     }
     fsdrv_node_unref(node);
     p9_fid_unref(fid);
@@ -191,7 +191,7 @@ int op_stat(struct p9_request *req)
 
 int op_wstat(struct p9_request *req)
 {
-    const struct p9_stat *ws = req->in.a[2].S;
+    const struct p9_stat *ws = req->in.twstat.stat.S;
     struct fsdrv_export *exp = req_export(req);
     struct fsdrv_setattr sa = { 0 };
     struct p9_fid *fid;
@@ -226,7 +226,7 @@ int op_wstat(struct p9_request *req)
     }
     if (ws->name.len && !req_name_valid(&ws->name, false))
         return -EINVAL;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.twstat.fid.d, &fid)))
         return err;
     struct fsdrv_file *file = NULL;
     fid_open_file(fid, &file);

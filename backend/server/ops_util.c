@@ -83,6 +83,12 @@ int checked_open(struct p9_request *req, int err)
     return err;
 }
 
+/* Ropen, Rcreate, Rlopen and Rlcreate are the same fields: one reply fills them. */
+_Static_assert(sizeof(struct p9_ropen) == sizeof(struct p9_rlopen) &&
+               sizeof(struct p9_ropen) == sizeof(struct p9_rcreate) &&
+               sizeof(struct p9_ropen) == sizeof(struct p9_rlcreate),
+               "the open replies differ");
+
 int reply_opened(struct p9_request *req, struct p9_fid *fid, struct fsdrv_file *file,
                  const struct stat *st)
 {
@@ -98,8 +104,8 @@ int reply_opened(struct p9_request *req, struct p9_fid *fid, struct fsdrv_file *
     fid->file = file;
     fid->iounit = iounit;
     pthread_mutex_unlock(&fid->lock);
-    qid_from_stat(req_export(req), st, &req->out[0].Q);
-    req->out[1].d = fid->iounit;
+    qid_from_stat(req_export(req), st, &req->out.ropen.qid.Q);
+    req->out.ropen.iounit.d = fid->iounit;
     return 0;
 }
 

@@ -40,8 +40,8 @@ static ssize_t read_xattr(struct fsdrv_export *exp, const struct fsdrv_node *nod
 
 int op_xattrwalk(struct p9_request *req)
 {
-    uint32_t fidnum = req->in.a[0].d, newfid = req->in.a[1].d;
-    const struct p9_str *name = &req->in.a[2].s;
+    uint32_t fidnum = req->in.txattrwalk.fid.d, newfid = req->in.txattrwalk.newfid.d;
+    const struct p9_str *name = &req->in.txattrwalk.name.s;
     struct p9_fid *fid;
     int err;
 
@@ -67,15 +67,15 @@ int op_xattrwalk(struct p9_request *req)
     p9_fid_unref(xf);
     if (err)
         return err;
-    req->out[0].q = size;
+    req->out.rxattrwalk.size.q = size;
     return 0;
 }
 
 int op_xattrcreate(struct p9_request *req)
 {
-    const struct p9_str *name = &req->in.a[1].s;
-    uint64_t size = req->in.a[2].q;
-    uint32_t flags = req->in.a[3].d;
+    const struct p9_str *name = &req->in.txattrcreate.name.s;
+    uint64_t size = req->in.txattrcreate.attr_size.q;
+    uint32_t flags = req->in.txattrcreate.flags.d;
     struct p9_fid *fid;
     int err;
 
@@ -87,7 +87,7 @@ int op_xattrcreate(struct p9_request *req)
         return -EINVAL;
     if (fsdrv_export_config(req_export(req))->readonly)
         return -EROFS;
-    if ((err = req_fid(req, req->in.a[0].d, &fid)))
+    if ((err = req_fid(req, req->in.txattrcreate.fid.d, &fid)))
         return err;
     pthread_mutex_lock(&fid->lock);
     if (fid->kind != FID_FILE || fid->file)
@@ -118,7 +118,7 @@ int xattr_fid_read(struct p9_request *req, struct p9_fid *fid, uint64_t offset, 
     if (n)
         memcpy(buf, fid->xattr_buf + offset, n);
     pthread_mutex_unlock(&fid->lock);
-    req->out[0].D = (struct p9_data){ .count = n, .ptr = NULL };
+    req->out.rread.data.D = (struct p9_data){ .count = n, .ptr = NULL };
     return 0;
 }
 
@@ -133,7 +133,7 @@ int xattr_fid_write(struct p9_request *req, struct p9_fid *fid, uint64_t offset,
         memcpy(fid->xattr_buf + offset, data->ptr, data->count);
         if (offset + data->count > fid->xattr_filled)
             fid->xattr_filled = offset + data->count;
-        req->out[0].d = data->count;
+        req->out.rwrite.count.d = data->count;
     }
     pthread_mutex_unlock(&fid->lock);
     return err;

@@ -119,7 +119,7 @@ static int encode_reply(struct p9_request *req, int result)
     /* msize bounds every message, replies included: an Rstat of a long
      * symlink or an Rreadlink can outgrow a small msize. */
     if (result >= 0 &&
-        P9_HDR_SIZE + p9_encoded_size(req->op->rfmt, req->out, req->dialect) > req->session->msize)
+        P9_HDR_SIZE + p9_encoded_size(req->op->rfmt, req->out.a, req->dialect) > req->session->msize)
         result = -EMSGSIZE;
     if (result < 0) {
         union p9_arg a[2];
@@ -142,12 +142,12 @@ static int encode_reply(struct p9_request *req, int result)
     } else if (req->data) {
         /* The payload is in place behind room for the header and count. */
         buf = req->data;
-        size = P9_HDR_SIZE + p9_encode(buf + P9_HDR_SIZE, req->op->rfmt, req->out, req->dialect);
+        size = P9_HDR_SIZE + p9_encode(buf + P9_HDR_SIZE, req->op->rfmt, req->out.a, req->dialect);
         p9_put_header(buf, size, req->op->id + 1, req->tag);
     } else {
-        size = P9_HDR_SIZE + p9_encoded_size(req->op->rfmt, req->out, req->dialect);
+        size = P9_HDR_SIZE + p9_encoded_size(req->op->rfmt, req->out.a, req->dialect);
         buf = g_malloc(size);
-        p9_encode(buf + P9_HDR_SIZE, req->op->rfmt, req->out, req->dialect);
+        p9_encode(buf + P9_HDR_SIZE, req->op->rfmt, req->out.a, req->dialect);
         p9_put_header(buf, size, req->op->id + 1, req->tag);
     }
     if (result < 0 && req->data) {
@@ -213,7 +213,7 @@ void p9_session_run(struct p9_request *req)
 /* Tflush, in arrival order on the transport's thread; session lock held. */
 static void flush_locked(struct p9_session *s, struct p9_request *flush)
 {
-    uint16_t oldtag = flush->in.a[0].w;
+    uint16_t oldtag = flush->in.tflush.oldtag.w;
     struct p9_request *old = NULL;
     if (oldtag != flush->tag)
         old = g_hash_table_lookup(s->tags, GUINT_TO_POINTER(oldtag));

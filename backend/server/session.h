@@ -36,7 +36,7 @@ struct p9_request {
     uint32_t msg_size;
     uint64_t buffered;              /* bytes counted against the session's limit */
     struct p9_args in;              /* decoded request body */
-    union p9_arg out[P9_MAXARGS];   /* reply body the handler fills */
+    union p9_reply_args out;        /* reply body the handler fills (out.rwalk.wqids) */
     uint8_t *data;                  /* reply buffer when the handler wrote a payload */
     void *scratch;                  /* handler storage the reply points into */
     struct p9_reply reply;

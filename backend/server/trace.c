@@ -89,7 +89,7 @@ void p9_trace_reply(const struct p9_request *req, int err)
     if (err) {
         g_string_append_printf(line, " %s err=%d", req->op ? req->op->name : "?", -err);
     } else {
-        append_fields(line, req->op->rfmt, req->op->rargs, req->out, req->dialect);
+        append_fields(line, req->op->rfmt, req->op->rargs, req->out.a, req->dialect);
     }
     emit(line);
 }
