@@ -48,6 +48,7 @@ int fsdrv_export_open(const char *dir, const struct fsdrv_config *cfg,
     exp->root = fsdrv_node_new_root();
     atomic_init(&exp->open_files, 0);
     fsdrv_ids_init(&exp->ids, st.st_dev);
+    exp->local = fsdrv_fd_on_local_fs(fd);
     fsdrv_resolve_init(exp);
     fsdrv_quota_init(exp);
     *out = exp;

@@ -229,6 +229,17 @@ int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
 void fsdrv_close(struct fsdrv_file *file);
 bool fsdrv_file_is_dir(const struct fsdrv_file *file);
 
+/*
+ * Whether calls only wait for a local disk, never for a peer (a FIFO's other
+ * end, a network or FUSE server): a read or write of this file (a regular
+ * file or directory on a local file system), or a call on the export's names
+ * (walk, getattr, mkdir, ...).  Such calls may run on a transport's own thread
+ * (docs/design.md "Concurrency").  A file system mounted inside the export
+ * is judged by the export's root for name calls.
+ */
+bool fsdrv_file_is_local(const struct fsdrv_file *file);
+bool fsdrv_export_is_local(const struct fsdrv_export *exp);
+
 ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offset,
                     struct fsdrv_cancel *cancel);
 ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,

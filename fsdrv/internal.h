@@ -34,6 +34,7 @@ struct fsdrv_export {
     atomic_uint_fast64_t open_files;
     struct fsdrv_ids ids;
     struct fsdrv_quota *quota;  /* NULL: neither max_files nor max_space */
+    bool local;                 /* the root's file system is a local one (local.c) */
 };
 
 struct fsdrv_file {
@@ -47,8 +48,12 @@ struct fsdrv_file {
     bool counted;               /* in the quota's set of open files */
     atomic_int fifo_stash;      /* a FIFO's byte read at open (ops_open.c), or -1 */
     atomic_bool stream;         /* no offsets (pread said ESPIPE): read and written as a FIFO */
+    bool local;                 /* a regular file or directory on a local file system */
     GMutex lock;                /* readdir position; space accounting of writes */
 };
+
+/* Whether `fd` lies on a file system that only waits for its disk (local.c). */
+bool fsdrv_fd_on_local_fs(int fd);
 
 /* The node of an export's root (export.c keeps one). */
 struct fsdrv_node *fsdrv_node_new_root(void);

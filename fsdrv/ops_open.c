@@ -28,6 +28,7 @@ static struct fsdrv_file *file_new(struct fsdrv_export *exp, int fd, int flags,
     g_mutex_init(&file->lock);
     atomic_init(&file->fifo_stash, -1);
     atomic_init(&file->stream, false);
+    file->local = (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) && fsdrv_fd_on_local_fs(fd);
     /* Auto-delete spares open files; an unlinked one keeps its space until closed. */
     if (S_ISREG(st->st_mode)) {
         fsdrv_quota_file_opened(file);

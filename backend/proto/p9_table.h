@@ -20,6 +20,9 @@ enum p9_op_flags {
     P9_OP_PURE = 1 << 0,
     /* Answered by the session itself, in arrival order, not by a worker. */
     P9_OP_INLINE = 1 << 1,
+    /* Waits for nothing but the file system (no FIFO, lock or peer): on a
+     * local export it may run on the transport's thread (session.c). */
+    P9_OP_LOCAL = 1 << 2,
 };
 
 struct p9_op {

@@ -47,6 +47,9 @@ struct p9_session_config {
     uint64_t max_buffered;          /* bytes of requests and replies held, 0: default */
     unsigned max_fids;              /* 0: default */
     uint64_t max_held;              /* bytes fids may hold (names, xattr values), 0: default */
+    /* Every request on a worker thread, none on the transport's (session.c
+     * runs_here_locked): for tests of what happens while one runs there. */
+    bool workers_only;
 };
 
 struct p9_session_stats {

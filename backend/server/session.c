@@ -256,6 +256,36 @@ static void flush_locked(struct p9_session *s, struct p9_request *flush)
     old->flushes = flush;
 }
 
+/*
+ * Whether `req` runs here, on the transport's thread, rather than on a
+ * worker thread: it waits for nothing but a local disk (a name call on a
+ * local export, a read or write of a local regular file or directory) and
+ * no request waits in the queue before it.  No hand-off, no wake-up: the
+ * reply is queued before the transport looks for more (docs/design.md
+ * "Concurrency").  Session lock held.
+ */
+static bool runs_here_locked(struct p9_session *s, struct p9_request *req)
+{
+    if (s->queue_head || s->cfg.workers_only)
+        return false;
+    if (req->op->flags & P9_OP_LOCAL)
+        return fsdrv_export_is_local(s->cfg.export);
+    uint32_t num;
+    switch (req->id) {
+    case P9_TREAD: num = req->in.tread.fid.d; break;
+    case P9_TWRITE: num = req->in.twrite.fid.d; break;
+    case P9_TREADDIR: num = req->in.treaddir.fid.d; break;
+    default: return false;
+    }
+    struct p9_fid *fid = g_hash_table_lookup(s->fids, GUINT_TO_POINTER(num));
+    if (!fid || fid->kind != FID_FILE)
+        return false;
+    pthread_mutex_lock(&fid->lock);     /* after the session's, as renames take them */
+    bool local = fid->file && fsdrv_file_is_local(fid->file);
+    pthread_mutex_unlock(&fid->lock);
+    return local;
+}
+
 void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32_t origin)
 {
     struct p9_request *req = g_new0(struct p9_request, 1);
@@ -299,7 +329,7 @@ void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32
     if (req->id == P9_TFLUSH) {
         flush_locked(s, req);
         pthread_mutex_unlock(&s->lock);
-    } else if (req->op->flags & P9_OP_INLINE) {
+    } else if ((req->op->flags & P9_OP_INLINE) || runs_here_locked(s, req)) {
         req->state = REQ_RUNNING;
         pthread_mutex_unlock(&s->lock);
         p9_session_run(req);

@@ -826,11 +826,39 @@ static void test_bad_export(void)
     g_assert_null(e);
 }
 
+/* Only a local file system counts as one that waits for nothing but its
+ * disk: tmpfs does, procfs (standing in for network and FUSE ones) does not
+ * (a FIFO's reads: tests/unit/test-server.c "local-calls-inline"). */
+static void test_local_fs(void)
+{
+    struct fsdrv_config cfg = { .model = FSDRV_MODEL_NONE };
+    struct fsdrv_export *e = NULL;
+    g_assert_cmpint(fsdrv_export_open("/proc/sys", &cfg, &e), ==, 0);
+    g_assert_false(fsdrv_export_is_local(e));
+    fsdrv_export_close(e);
+    char *dir = g_dir_make_tmp("fsdrv-local-XXXXXX", NULL);
+    struct statfs sf;
+    if (statfs("/dev/shm", &sf) == 0 && sf.f_type == 0x01021994) {
+        g_free(dir);
+        dir = g_strdup("/dev/shm/fsdrv-local-XXXXXX");
+        g_assert_nonnull(g_mkdtemp(dir));
+    }
+    g_assert_cmpint(fsdrv_export_open(dir, &cfg, &e), ==, 0);
+    if (statfs(dir, &sf) == 0 && sf.f_type == 0x01021994)
+        g_assert_true(fsdrv_export_is_local(e));
+    else
+        g_test_message("%s is not on tmpfs: only procfs checked", dir);
+    fsdrv_export_close(e);
+    rmdir(dir);
+    g_free(dir);
+}
+
 void fsdrv_tests_basic(void)
 {
     g_test_add_func("/fsdrv/name_valid", test_name_valid);
     g_test_add_func("/fsdrv/file_version", test_file_version);
     g_test_add_func("/fsdrv/bad_export", test_bad_export);
+    g_test_add_func("/fsdrv/local_fs", test_local_fs);
     fx_add_once("nodes", test_nodes);
     fx_add_once("file_id", test_file_id);
     fx_add("walk", test_walk);

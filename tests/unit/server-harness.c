@@ -76,6 +76,7 @@ struct harness *h_new(const struct h_options *opt)
         .label = "test",
         .max_workers = opt->max_workers,
         .max_waiting_workers = opt->max_waiting_workers,
+        .workers_only = opt->workers_only,
         .max_requests = opt->max_requests,
         .max_fids = opt->max_fids,
         .max_held = opt->max_held,

@@ -32,6 +32,7 @@ struct h_options {
     bool allow_acl, allow_setid, allow_devices;
     uint64_t max_files, max_space;
     bool auto_delete;
+    bool workers_only;          /* no request on the submitting thread (races with a flush) */
 };
 
 /* A reply the transport got, copied and decoded (the session's buffer is not kept). */

@@ -231,10 +231,11 @@ static void test_unknown_and_finished_tag(void)
 
 /* ---- (5) a flushed Twalk leaves no newfid ---- */
 
-/* The walk waits in the queue behind a blocked read (one worker). */
+/* The walk waits in the queue behind a blocked read (one worker thread, and
+ * every request on it). */
 static void test_queued_walk(void)
 {
-    struct h_options opt = { .max_workers = 1, .max_waiting_workers = -1 };
+    struct h_options opt = { .max_workers = 1, .max_waiting_workers = -1, .workers_only = true };
     struct harness *h = h_new(&opt);
     h_mkdir(h, "dir");
     h_start(h, "9P2000.L", ROOT);
@@ -315,7 +316,9 @@ static void flush_race_iteration(struct harness *h, uint8_t id, uint32_t newfid,
 
 static void test_walk_flush_race(void)
 {
-    struct harness *h = h_new(NULL);
+    /* On worker threads, so that the flush can meet the walk running. */
+    struct h_options opt = { .workers_only = true };
+    struct harness *h = h_new(&opt);
     h_mkdir(h, "dir");
     h_start(h, "9P2000.L", ROOT);
     bool saw_reply = false, saw_none = false;

@@ -901,10 +901,58 @@ static void test_every_message_served(void)
     g_assert_cmpuint(handled, ==, served);
 }
 
+/*
+ * A call that waits only for a local disk runs on the transport's thread:
+ * its reply is sent before the submit returns.  A read of a FIFO may wait
+ * for ever, so it goes to a worker thread and the transport moves on.
+ */
+static void test_local_calls_inline(void)
+{
+    struct harness *h = h_new(NULL);
+    if (!fsdrv_export_is_local(h->exp)) {
+        g_test_skip("the test export is not on a local file system");
+        h_free(h);
+        return;
+    }
+    h_put_file(h, "f", "data", 4);
+    char *path = g_build_filename(h->root, "fifo", NULL);
+    g_assert_cmpint(mkfifo(path, 0666), ==, 0);
+    int fifo = open(path, O_RDWR | O_CLOEXEC);     /* both ends: the open returns */
+    g_free(path);
+    h_start(h, "9P2000.L", ROOT);
+    g_assert_cmpint(h_walk(h, ROOT, 2, "f", NULL), ==, 1);
+    g_assert_cmpint(h_lopen(h, 2, P9_DOTL_RDONLY, NULL), ==, 0);
+    g_assert_cmpint(h_walk(h, ROOT, 3, "fifo", NULL), ==, 1);
+    g_assert_cmpint(h_lopen(h, 3, P9_DOTL_RDONLY, NULL), ==, 0);
+
+    union p9_arg ga[2] = { { .d = 2 }, { .q = P9_GETATTR_BASIC } };
+    uint16_t tag = h_tag(h);
+    h_submit(h, P9_TGETATTR, tag, ga, 0);
+    g_assert_cmpuint(h_pending(h), ==, 1);
+    h_reply_free(h_deliver(h, h_sent_for_tag(h, tag, 0)));
+    union p9_arg rd[3] = { { .d = 2 }, { .q = 0 }, { .d = 4 } };
+    tag = h_tag(h);
+    h_submit(h, P9_TREAD, tag, rd, 0);
+    g_assert_cmpuint(h_pending(h), ==, 1);
+    h_reply_free(h_deliver(h, h_sent_for_tag(h, tag, 0)));
+
+    rd[0].d = 3;
+    tag = h_tag(h);
+    h_submit(h, P9_TREAD, tag, rd, 0);
+    g_assert_cmpuint(h_pending(h), ==, 0);
+    g_assert_cmpint(write(fifo, "late", 4), ==, 4);
+    struct h_reply *r = h_deliver(h, h_sent_for_tag(h, tag, 5000));
+    g_assert_cmpuint(r->r.id, ==, P9_RREAD);
+    h_reply_free(r);
+    close(fifo);
+    h_free(h);
+}
+
 int main(int argc, char **argv)
 {
     h_init(&argc, &argv);
     g_test_add_func("/server/every-message-served", test_every_message_served);
+    g_test_add_func("/server/local-calls-inline", test_local_calls_inline);
     g_test_add_func("/server/version/msize", test_version_msize);
     g_test_add_func("/server/version/strings", test_version_strings);
     g_test_add_func("/server/version/resets-fids", test_version_resets_fids);
