@@ -30,6 +30,9 @@ struct socket_conn {
     uint32_t written;
 };
 
+/* The connection whose poll loop this thread runs (socket_conn_service), if any. */
+static _Thread_local struct socket_conn *this_conn;
+
 /* ---- transport ops, called by the session from any thread ---- */
 
 static void conn_send(void *ctx, struct p9_reply *reply)
@@ -43,7 +46,9 @@ static void conn_send(void *ctx, struct p9_reply *reply)
         c->out_head = reply;
     c->out_tail = reply;
     pthread_mutex_unlock(&c->out_lock);
-    wakeup_signal(c->wake);
+    /* From the loop itself (a request it ran): it writes before it polls again. */
+    if (this_conn != c)
+        wakeup_signal(c->wake);
 }
 
 static void conn_wake(void *ctx)
@@ -194,6 +199,7 @@ short socket_conn_events(struct socket_conn *c)
 
 bool socket_conn_service(struct socket_conn *c, short revents, const char **why)
 {
+    this_conn = c;
     /* Requests left buffered while the session was full go first. */
     if (c->in_len >= P9_HDR_SIZE && !frame_requests(c)) {
         *why = "protocol error";

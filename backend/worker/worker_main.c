@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +114,11 @@ static void handle_crash_signals(void)
 int worker_main(const struct worker_args *a)
 {
     handle_crash_signals();
+    /* Request and reply buffers of up to an msize (about 1 MiB) come and go
+     * with every large read or write: from the heap, kept for the next one,
+     * rather than a fresh mmap whose pages fault in on every request. */
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
     struct link_msg msg;
     int got = link_recv(LINK_FD, &msg);
     if (got <= 0) {

@@ -61,6 +61,7 @@ struct xen_ring {
     atomic_uint unconsumed_count;       /* length of `unconsumed`, for other threads */
     atomic_uint unpublished_count;      /* replies sent to us, not in the ring yet */
     bool waiting;                       /* ring thread: the backlog head found no room */
+    bool queued_here;                   /* ring thread: it queued a reply itself (no wake) */
 };
 
 struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned index,
@@ -131,6 +132,9 @@ uint32_t xen_ring_capacity(const struct xen_ring *r)
 }
 
 /* ---- the ring thread ---- */
+
+/* The ring whose thread this is, if any (xen_ring_send). */
+static _Thread_local struct xen_ring *this_ring;
 
 static void take_queue(struct xen_ring *r)
 {
@@ -238,14 +242,21 @@ static bool take_requests(struct xen_ring *r, bool *notify)
 static void *ring_main(void *arg)
 {
     struct xen_ring *r = arg;
+    this_ring = r;
     struct pollfd p[2] = {
         { .fd = xenevtchn_fd(r->xce), .events = POLLIN },
         { .fd = r->wake.fd, .events = POLLIN },
     };
     /* The first pass runs at once: Linux may queue requests before we bind (A.9). */
     for (bool first = true; ; first = false) {
-        if (!first && poll(p, 2, -1) < 0 && errno != EINTR)
+        /* A reply the ring thread queued itself (a request it ran) is
+         * published in the next pass at once, without a wake-up round. */
+        bool again = r->queued_here;
+        r->queued_here = false;
+        if (!first && !again && poll(p, 2, -1) < 0 && errno != EINTR)
             break;
+        if (again)
+            p[0].revents = p[1].revents = 0;
         if (atomic_load(&r->stop))
             break;
         if (p[0].revents & POLLIN) {
@@ -306,7 +317,11 @@ void xen_ring_send(struct xen_ring *r, struct p9_reply *reply)
         r->queue_head = reply;
     r->queue_tail = reply;
     pthread_mutex_unlock(&r->lock);
-    xen_ring_kick(r);
+    /* The ring thread itself (a request it ran): it looks again before it polls. */
+    if (this_ring == r)
+        r->queued_here = true;
+    else
+        xen_ring_kick(r);
 }
 
 void xen_ring_stop(struct xen_ring *r)
