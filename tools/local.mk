@@ -18,5 +18,11 @@ P9FRONT_LIBS = tools/libp9front.a backend/proto/libp9proto.a ring/libring.a \
 
 bin_PROGRAMS += xen9p-bench
 xen9p_bench_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENSTORE_CFLAGS) $(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS)
-xen9p_bench_SOURCES = tools/xen9p-bench.c
+xen9p_bench_SOURCES = tools/xen9p-bench.c tools/p9sock.h tools/p9sock.c
 xen9p_bench_LDADD = $(P9FRONT_LIBS)
+
+# The ceiling scripts/bench-vs measures 9P servers against: one syscall per request.
+noinst_PROGRAMS += tools/p9ceiling
+tools_p9ceiling_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tools_p9ceiling_SOURCES = tools/p9ceiling.c tools/p9sock.h tools/p9sock.c
+tools_p9ceiling_LDADD = $(P9PROTO_LIBS)

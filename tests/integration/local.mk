@@ -8,9 +8,11 @@ tests_integration_p9probe_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_integration_p9probe_LDADD = $(P9PROTO_LIBS)
 
 TESTS += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh \
-	tests/integration/test-workers.sh
+	tests/integration/test-workers.sh tests/integration/test-bench-vs.sh
 EXTRA_DIST += tests/integration/test-diod.sh tests/integration/test-fd-limit.sh \
-	tests/integration/test-workers.sh
+	tests/integration/test-workers.sh tests/integration/test-bench-vs.sh
+# test-bench-vs.sh runs the benchmark script itself
+EXTRA_DIST += scripts/bench-vs scripts/bench-lib.sh
 
 # xen9pd as systemd runs it: the unit file, Type=notify.
 check_PROGRAMS += tests/integration/test-service
