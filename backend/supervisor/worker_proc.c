@@ -60,7 +60,13 @@ static pid_t clone_with_pidfd(uint64_t flags, int *pidfd)
         .pidfd = (uintptr_t)pidfd,
         .exit_signal = SIGCHLD,
     };
-    return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    /* systemd's RestrictNamespaces= makes clone3 fail with ENOSYS (seccomp
+     * cannot see its flags) and checks clone(2)'s instead: the same call
+     * through clone(2), whose parent_tid argument receives the pidfd. */
+    if (pid < 0 && errno == ENOSYS)
+        pid = (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0UL);
+    return pid;
 }
 
 struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char *label,

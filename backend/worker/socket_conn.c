@@ -129,7 +129,8 @@ static enum io_failure io_failure(const char **why)
 static bool read_requests(struct socket_conn *c, const char **why)
 {
     while (c->in_len < SOCKET_MAX_MSIZE) {
-        ssize_t n = read(c->fd, c->in + c->in_len, SOCKET_MAX_MSIZE - c->in_len);
+        size_t room = SOCKET_MAX_MSIZE - c->in_len;
+        ssize_t n = read(c->fd, c->in + c->in_len, room);
         if (n == 0) {
             *why = "peer closed";
             return false;
@@ -145,6 +146,10 @@ static bool read_requests(struct socket_conn *c, const char **why)
             *why = "protocol error";
             return false;
         }
+        /* Less than there was room for: the socket had no more a moment ago.
+         * Poll says when it has (a read now would mostly say EAGAIN). */
+        if ((size_t)n < room)
+            break;
     }
     return true;
 }

@@ -43,9 +43,13 @@ static void test_unit_file(void)
     /* every placeholder substituted (the system call groups are @name, no closing @) */
     g_assert_false(g_regex_match_simple("@[A-Za-z_]+@|%[A-Z]+%", text, 0, 0));
     char **lines = g_strsplit(text, "\n", -1);
-    const char *exec = NULL, *reload = NULL;
+    const char *exec = NULL, *reload = NULL, *after = "", *before = "";
     bool notify = false;
     for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "After="))
+            after = *l + strlen("After=");
+        if (g_str_has_prefix(*l, "Before="))
+            before = *l + strlen("Before=");
         if (g_str_has_prefix(*l, "ExecStart="))
             exec = *l + strlen("ExecStart=");
         if (g_str_has_prefix(*l, "ExecReload="))
@@ -59,6 +63,14 @@ static void test_unit_file(void)
     g_assert_true(g_path_is_absolute(reload));
     g_assert_true(g_str_has_suffix(reload, "/xen9p reload"));
     g_assert_true(notify);
+    /* after xenstore and /proc/xen as upstream Xen's units and Debian's
+     * xen.service provide them, before the guests xendomains starts */
+    char **deps = g_strsplit(after, " ", -1);
+    g_assert_true(g_strv_contains((const char *const *)deps, "xenstored.service"));
+    g_assert_true(g_strv_contains((const char *const *)deps, "proc-xen.mount"));
+    g_assert_true(g_strv_contains((const char *const *)deps, "xen.service"));
+    g_strfreev(deps);
+    g_assert_cmpstr(before, ==, "xendomains.service");
     g_strfreev(lines);
     g_free(text);
     g_free(path);

@@ -33,7 +33,7 @@ flock 9   # one builder per version; a second caller waits and then finds the im
 log() { echo "[build-image $VER] $*" >&2; }
 
 # Everything that goes into the image; a change in any of them rebuilds it.
-INPUTS=("$HERE/build-image.sh" "$HERE/image/dom0-init" "$HERE/image/domu-init")
+INPUTS=("$HERE/build-image.sh" "$HERE/apt-sources.sh" "$HERE/image/dom0-init" "$HERE/image/domu-init")
 # Packages whose dependency closure is unpacked. The kernel is the version the
 # suite's linux-image-amd64 points at (resolved below).
 BASE_PKGS="xen-hypervisor-$VER-amd64 xen-utils-$VER xen-utils-common xenstore-utils
@@ -50,39 +50,16 @@ fi
 T0=$SECONDS
 
 # ---- private apt state: the host's archive, suite changed ----------------------
-# Each host entry for a bookworm suite (bookworm, bookworm-updates, bookworm-security)
-# becomes the same entry for $SUITE. deb822 (.sources) and one-line (.list) styles.
-host_entries() {  # prints "URI SUITE" pairs of the host's bookworm* main entries
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] || continue
-    awk 'BEGIN { RS = ""; FS = "\n" }
-      { u = ""; s = ""; c = ""
-        for (i = 1; i <= NF; i++) {
-          if ($i ~ /^URIs:/) u = $i; if ($i ~ /^Suites:/) s = $i; if ($i ~ /^Components:/) c = $i }
-        if (c !~ /[ \t]main([ \t]|$)/) next
-        sub(/^URIs:[ \t]*/, "", u); sub(/^Suites:[ \t]*/, "", s)
-        nu = split(u, us, /[ \t]+/); ns = split(s, ss, /[ \t]+/)
-        for (j = 1; j <= nu; j++) for (k = 1; k <= ns; k++)
-          if (ss[k] ~ /^bookworm(-updates|-security)?$/) print us[j], ss[k] }' "$f"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -e "$f" ] || continue
-    awk '$1 == "deb" { sub(/\[[^]]*\][ \t]*/, "")
-         if ($3 ~ /^bookworm(-updates|-security)?$/ && $0 ~ /[ \t]main([ \t]|$)/) print $2, $3 }' "$f"
-  done
-}
+# host_entries, suite_sources: the host's archive for $SUITE (apt-sources.sh)
+. "$HERE/apt-sources.sh"
 A=$CACHE/apt
 APT_OPTS=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
           -o Dir::State::Lists="$A/lists" -o Dir::Cache="$A/cache"
           -o Dir::Cache::Archives="$A/archives" -o Dir::State::status="$A/status"
           -o APT::Sandbox::User=root -o Acquire::Languages=none)
 apt_setup() {
-  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   rm -rf "$A"; mkdir -p "$A"/{lists/partial,archives/partial,cache}; : > "$A/status"
-  host_entries | sort -u | while read -r uri suite; do
-    echo "deb [signed-by=$keyring] $uri ${suite/bookworm/$SUITE} main"
-  done > "$A/sources.list"
+  suite_sources "$SUITE" > "$A/sources.list"
   [ -s "$A/sources.list" ] || { echo "build-image.sh: the host's apt has no bookworm main entry" >&2; exit 1; }
   log "apt update ($SUITE, $(wc -l < "$A/sources.list") entries)"
   apt-get "${APT_OPTS[@]}" -q update >/dev/null

@@ -30,6 +30,7 @@
 set -uo pipefail
 VER=${1:?usage: lab.sh 4.17|4.20}
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/serial-check.sh"
 SRCTOP=$(cd "$HERE/../.." && pwd)
 top_builddir=$(cd "${top_builddir:-.}" && pwd)
 SCRIPT=${XENLAB_SCRIPT:-lab}
@@ -187,44 +188,12 @@ else
   tap_fail "QEMU ended by itself after dom0's poweroff (exit $QRC$([ "$QRC" = 124 ] && echo ": hit the ${TIMEOUT} s limit"))"
   tail -15 "$LOG" | diag
 fi
-# Kernel or hypervisor trouble anywhere (dom0, domUs through their consoles, Xen).
-BAD='Kernel panic|Oops|BUG:|general protection|segfault at|Call Trace|WARNING: CPU|\(XEN\).*(crash|Assertion|FATAL)|Hardware Dom0 crashed'
-# One warning is the emulator's, not ours: a #DB trap taken in a PV guest's kernel
-# (exc_debug_kernel), seen under TCG on domUs with 2 vCPUs in code far from 9p (exec,
-# kmalloc). Its whole "cut here ... end trace" block is left out, and counted.
-BENIGN=exc_debug_kernel
 # The crash phase's worker dies of a SIGSEGV dom0 sent on purpose ("@@LAB deliberate
 # SIGSEGV to worker PID"): the kernel's segfault line for that pid is expected.
 DELIBERATE=$(sed -n 's/.*@@LAB deliberate SIGSEGV to worker \([0-9]*\).*/\1/p' "$LOG" | tr '\n' '|')
 DELIBERATE=${DELIBERATE%|}
-awk -v benign="$BENIGN" -v deliberate="xen9pd[[](${DELIBERATE:-none})[]]: segfault at" '
-  /------------\[ cut here \]------------/ { inblock = 1; n = 0 }
-  inblock { buf[++n] = $0; if ($0 ~ benign) skip = 1
-            if ($0 ~ /---\[ end trace/) { if (!skip) for (i = 1; i <= n; i++) print buf[i]; else dropped++
-                                          inblock = 0; skip = 0 }
-            next }
-  $0 ~ deliberate { next }
-  { print }
-  END { for (i = 1; inblock && i <= n; i++) print buf[i]; print dropped + 0 > "/dev/stderr" }
-' "$LOG" > "$ART/serial.checked" 2> "$ART/benign.count"
-if grep -Eq "$BAD" "$ART/serial.checked"; then
-  tap_fail "no kernel oops, panic, segfault or Xen crash in the serial log"
-  grep -E "$BAD" "$ART/serial.checked" | head -10 | diag
-else
-  tap_ok "no kernel oops, panic, segfault or Xen crash in the serial log ($(cat "$ART/benign.count") emulator #DB warnings left out)"
-fi
-rm -f "$ART/serial.checked" "$ART/benign.count"
-TOTAL=$((SECONDS - T_START))
-{
-  echo "xen $VER backend $BACKEND script $SCRIPT"
-  echo "wall_seconds $TOTAL"
-  echo "qemu_seconds $BOOT_S"
-  echo "qemu_peak_rss_mib $((PEAK / 1024))"
-  echo "qemu_exit $QRC"
-  echo "kernel $(cat "$IMG/kernel-version")"
-  echo "checks $N failed $FAILED"
-} > "$ART/summary.txt"
-diag < "$ART/summary.txt"
+serial_log_verdict "$LOG" "$ART" "${DELIBERATE:-none}"
+run_summary "$ART" "xen $VER backend $BACKEND script $SCRIPT"
 echo "# serial log: $LOG"
 # keep the logs, not the 30 MB of per-run images
 rm -rf "$O" "$OU" "$ART/dom0-run.gz" "$ART/dom0-overlay.gz" "$ART/domu-overlay.gz"

@@ -2,6 +2,8 @@
 # The Xen lab: real Xen 4.17 and 4.20 under QEMU (TCG) with xen9pd in dom0 and Linux
 # domUs on its shares. Images are cached outside the tree (see tests/xenlab/README.md).
 TESTS += tests/xenlab/test-xenlab-4.17.sh tests/xenlab/test-xenlab-4.20.sh
+# A full-Debian dom0 (systemd, the .deb, xendomains, a reboot): tests/xenlab/README.md
+TESTS += tests/xenlab/test-debian-dom0-4.20.sh
 # The guests' parallel I/O checker: static, the lab's busybox guests have no libc of ours.
 check_PROGRAMS += tests/workload/wl-stress
 tests_workload_wl_stress_SOURCES = tests/workload/wl-stress.c
@@ -13,10 +15,18 @@ tests_xenlab_vector_check_LDFLAGS = -static -pthread
 EXTRA_DIST += \
 	tests/xenlab/README.md \
 	tests/xenlab/build-image.sh \
+	tests/xenlab/apt-sources.sh \
+	tests/xenlab/serial-check.sh \
 	tests/xenlab/lab.sh \
 	tests/xenlab/demo.sh \
 	tests/xenlab/test-xenlab-4.17.sh \
 	tests/xenlab/test-xenlab-4.20.sh \
+	tests/xenlab/test-debian-dom0-4.20.sh \
+	tests/xenlab/debian-dom0/build.sh \
+	tests/xenlab/debian-dom0/run.sh \
+	tests/xenlab/debian-dom0/agent.sh \
+	tests/xenlab/debian-dom0/xenlab-agent.service \
+	tests/xenlab/debian-dom0/domu-poweroff \
 	tests/xenlab/image/dom0-init \
 	tests/xenlab/image/domu-init \
 	tests/xenlab/run/dom0-lib.sh \
