@@ -209,10 +209,9 @@ int main(int argc, char **argv)
     settings_clear(&file);
     struct worker_options workers = {
         .binary = worker_binary_of(argv[0]), .sandbox = !opt_no_sandbox,
-        .seccomp_log = opt_seccomp_log, .verbose = settings.verbose, .trace = settings.trace,
-        .memory_mib = (unsigned)settings.worker_memory_mib,
-        .core_dumps = settings.worker_core_dumps,
+        .seccomp_log = opt_seccomp_log,
     };
+    settings_to_workers(&settings, &workers);
 
     xen9p_log_init("xen9pd", opt_foreground && !as_xen_9pfsd, settings.verbose);
     /* What we create for ourselves (pid file, sockets, export directories)

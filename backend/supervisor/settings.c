@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "backend/supervisor/settings.h"
+#include "backend/common/export_config.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -30,17 +31,10 @@ static bool read_bool(GKeyFile *kf, const char *path, const char *key, bool *out
     return true;
 }
 
-/* An absolute directory name with no ".." (what export_path_problem accepts, "/" aside). */
+/* An absolute directory name with no "..": what a share's path may be, "/" too. */
 static bool root_acceptable(const char *root)
 {
-    if (root[0] != '/')
-        return false;
-    char **parts = g_strsplit(root, "/", -1);
-    bool ok = true;
-    for (char **p = parts; *p; p++)
-        ok &= strcmp(*p, "..") != 0;
-    g_strfreev(parts);
-    return ok;
+    return !export_path_problem(root) || export_path_is_host_root(root);
 }
 
 bool settings_load(const char *path, bool must_exist, struct settings *out, GError **error)
@@ -189,4 +183,12 @@ char *settings_describe(const struct settings *s)
                                  s->worker_core_dumps ? "yes" : "no", roots);
     g_free(roots);
     return text;
+}
+
+void settings_to_workers(const struct settings *s, struct worker_options *workers)
+{
+    workers->verbose = s->verbose;
+    workers->trace = s->trace;
+    workers->memory_mib = (unsigned)s->worker_memory_mib;
+    workers->core_dumps = s->worker_core_dumps;
 }

@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "backend/supervisor/worker_proc.h"
+
 struct settings {
     bool verbose;               /* log informational messages */
     bool trace;                 /* devices start traced (xen9p trace switches one) */
@@ -47,6 +49,9 @@ void settings_clear(struct settings *s);
  * by component and, where the path exists, through its symbolic links.
  */
 bool settings_export_allowed(const struct settings *s, const char *path);
+
+/* The workers' options these settings decide (verbosity, tracing, memory, core dumps). */
+void settings_to_workers(const struct settings *s, struct worker_options *workers);
 
 /* "verbose=no trace=no worker-memory=512 worker-core-dumps=no export-roots=*" (g_free). */
 char *settings_describe(const struct settings *s);

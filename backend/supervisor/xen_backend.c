@@ -395,10 +395,7 @@ static void control_reload(struct backend *be, GString *out)
     settings_clear(o->settings);
     *o->settings = merged;
     xen9p_log_set_verbose(merged.verbose);
-    o->workers->verbose = merged.verbose;
-    o->workers->trace = merged.trace;
-    o->workers->memory_mib = (unsigned)merged.worker_memory_mib;
-    o->workers->core_dumps = merged.worker_core_dumps;
+    settings_to_workers(&merged, o->workers);
     char *text = settings_describe(&merged), *path = xen9p_escape(o->config_path);
     g_message("reloaded %s: %s", o->config_path, text);
     g_string_append_printf(out, "reloaded\t%s\t%s\n", path, text);
