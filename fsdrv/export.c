@@ -3,10 +3,27 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fsdrv/internal.h"
 #include "fsdrv/quota.h"
+
+/*
+ * Half the descriptors the process may have beyond the export's open files
+ * (a confined worker's limit leaves it SANDBOX_FD_OVERHEAD of them), within
+ * [8, FSDRV_MAX_HANDLES].
+ */
+static unsigned default_handles(const struct fsdrv_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return FSDRV_MAX_HANDLES;
+    uint64_t spare = rl.rlim_cur > cfg->max_open_files ? rl.rlim_cur - cfg->max_open_files : 0;
+    if (!cfg->max_open_files)
+        spare = rl.rlim_cur / 2;
+    return (unsigned)CLAMP(spare / 2, 8, FSDRV_MAX_HANDLES);
+}
 
 int fsdrv_export_open(const char *dir, const struct fsdrv_config *cfg,
                       struct fsdrv_export **out)
@@ -45,7 +62,8 @@ int fsdrv_export_open(const char *dir, const struct fsdrv_config *cfg,
     exp->root_ino = st.st_ino;
     exp->cfg = *cfg;
     exp->model = model;
-    exp->root = fsdrv_node_new_root();
+    exp->root = fsdrv_node_new_root(fd);
+    exp->store = fsdrv_store_new(cfg->max_handles ? cfg->max_handles : default_handles(cfg));
     atomic_init(&exp->open_files, 0);
     fsdrv_ids_init(&exp->ids, st.st_dev);
     exp->local = fsdrv_fd_on_local_fs(fd);
@@ -62,6 +80,7 @@ void fsdrv_export_close(struct fsdrv_export *exp)
     fsdrv_quota_fini(exp);
     fsdrv_ids_fini(&exp->ids);
     fsdrv_node_unref(exp->root);
+    fsdrv_store_release(exp->store);
     close(exp->root_fd);
     g_free(exp);
 }
@@ -79,5 +98,6 @@ bool fsdrv_export_uses_openat2(const struct fsdrv_export *exp)
 void fsdrv_export_usage(struct fsdrv_export *exp, struct fsdrv_usage *out)
 {
     out->open_files = atomic_load_explicit(&exp->open_files, memory_order_relaxed);
+    out->handles = fsdrv_store_handles(exp->store);
     fsdrv_quota_usage(exp, &out->files, &out->space, &out->counting);
 }

@@ -39,6 +39,7 @@
 #include <sys/statfs.h>
 #include <sys/types.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <time.h>
 
 struct fsdrv_export;
@@ -72,7 +73,16 @@ struct fsdrv_config {
     bool allow_acl;             /* system.posix_acl_{access,default} besides user.* xattrs */
     bool allow_setid;           /* S_ISUID and S_ISGID reach the host */
     bool allow_devices;         /* character and block device nodes may be made */
+    unsigned max_handles;       /* O_PATH handles the inode store keeps; 0: see below */
 };
+
+/*
+ * At most this many descriptors an export keeps as handles on the inodes
+ * its client holds (docs/design.md "Handles, not paths"): by default half
+ * of those RLIMIT_NOFILE leaves beyond max_open_files.  Past the limit,
+ * nodes are found by name.
+ */
+#define FSDRV_MAX_HANDLES 1024
 
 /* The requester's identity, for ownership of what it creates. */
 struct fsdrv_cred {
@@ -130,21 +140,27 @@ uint32_t fsdrv_file_version(const struct stat *st);
 /* Counters for the administration tools. */
 struct fsdrv_usage {
     uint64_t open_files;
+    uint64_t handles;           /* O_PATH handles kept on the client's inodes */
     uint64_t files;             /* only tracked when a file quota is set */
     uint64_t space;             /* only tracked when a space quota is set */
     bool counting;              /* the count made when the export opened is not done yet */
 };
 void fsdrv_export_usage(struct fsdrv_export *exp, struct fsdrv_usage *out);
 
-/* ---- nodes: a name beneath the root, not an open file ---------------- */
+/* ---- nodes: an inode the client named, not an open file ------------- */
 
-/* Nodes are immutable and reference counted. */
+/*
+ * Nodes are reference counted and shared: a walk or a create returns the
+ * export's one node for the inode it reached (docs/design.md "Handles, not
+ * paths").  A node keeps its place when the host renames the inode or a
+ * directory above it; a rename by the client moves it; a removal of its
+ * name leaves it unnamed (its handle, if it has one, still works for
+ * getattr and open).
+ */
 struct fsdrv_node *fsdrv_root(struct fsdrv_export *exp);
 struct fsdrv_node *fsdrv_node_ref(struct fsdrv_node *node);
 void fsdrv_node_unref(struct fsdrv_node *node);
 bool fsdrv_node_is_root(const struct fsdrv_node *node);
-/* Relative path from the root ("" for the root), for logs and traces. */
-const char *fsdrv_node_path(const struct fsdrv_node *node);
 
 /*
  * Checks that `name` is one path component a client may use: not empty, no
@@ -152,24 +168,21 @@ const char *fsdrv_node_path(const struct fsdrv_node *node);
  */
 bool fsdrv_name_valid(const char *name, bool allow_dotdot);
 
-/* The directory holding `node`, and its last component (root: root, "."). */
+/* The directory holding `node` (the root's is the root). */
 struct fsdrv_node *fsdrv_node_parent(const struct fsdrv_node *node);
-const char *fsdrv_node_name(const struct fsdrv_node *node);
+/* Its last component: "." for the root, "" once its name was removed. */
+void fsdrv_node_name(const struct fsdrv_node *node, char buf[NAME_MAX + 1]);
+/* Its path from the root ("" for the root), g_free; NULL once unnamed. */
+char *fsdrv_node_path(const struct fsdrv_node *node);
+/* The memory it and the ancestors it holds take, for the server's accounting. */
+size_t fsdrv_node_size(const struct fsdrv_node *node);
 
 /*
- * The node `name` inside `dir`, without touching the filesystem (for
- * renames: the server computes the old and new nodes to fix up its fids).
+ * A node for `name` inside `dir` made without touching the filesystem and
+ * outside the inode store: it is found by name whenever it is used.
  * `name` must satisfy fsdrv_name_valid(name, false); else NULL.
  */
 struct fsdrv_node *fsdrv_child(const struct fsdrv_node *dir, const char *name);
-
-/*
- * After `from` was renamed to `to`: if `node` is `from` or lies beneath
- * it, returns the node at its new place (a new reference); else NULL.
- */
-struct fsdrv_node *fsdrv_node_rebase(const struct fsdrv_node *node,
-                                     const struct fsdrv_node *from,
-                                     const struct fsdrv_node *to);
 
 /*
  * One step of a walk: ".." of the root is the root.  The result is

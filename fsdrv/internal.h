@@ -16,12 +16,59 @@
 
 struct fsdrv_quota;
 
+/*
+ * A node stands for one inode the client named (docs/design.md "Handles,
+ * not paths").  Nodes the client reached by a walk or a create live in the
+ * export's inode store, one per inode; fsdrv_child() makes nodes by name
+ * alone, outside it.  `fd`, an O_PATH handle on the inode, is opened when
+ * first needed and kept while the node lives, within the store's limit:
+ * without one the node is found again by name beneath its nearest ancestor
+ * that has one.  `parent` and `name` change when the client renames the
+ * inode; `name` is NULL once the client removed that name.
+ */
 struct fsdrv_node {
     atomic_uint refs;
-    size_t len;                 /* strlen(path) */
-    size_t name_off;            /* start of the last component */
-    char path[];                /* "" for the root, else "a/b/c" */
+    struct fsdrv_store *store;  /* NULL: not in a store */
+    atomic_int fd;              /* -1: none yet */
+    bool is_root;               /* fd is the export's root_fd, never closed */
+    bool has_id;                /* dev and ino are known (stored nodes) */
+    dev_t dev;
+    ino_t ino;
+    pthread_mutex_t lock;       /* parent and name */
+    struct fsdrv_node *parent;  /* a reference; NULL for the root */
+    char *name;
 };
+
+/* The inode store (store.c): the nodes of one export by inode. */
+struct fsdrv_store *fsdrv_store_new(unsigned max_handles);
+/* Drops the export's reference; the store goes with its last node. */
+void fsdrv_store_release(struct fsdrv_store *store);
+/*
+ * The node for inode (st_dev, st_ino) of `st`, named `name` in `parent`:
+ * the stored one (renamed to this name if the client reached it by
+ * another), else a new one.  Returns a new reference.
+ */
+struct fsdrv_node *fsdrv_store_get(struct fsdrv_store *store, struct fsdrv_node *parent,
+                                   const char *name, const struct stat *st);
+/* node.c: a new node for the store; store.c: takes a dying one out of it. */
+struct fsdrv_node *fsdrv_node_new_stored(struct fsdrv_store *store, struct fsdrv_node *parent,
+                                         const char *name, const struct stat *st);
+void fsdrv_store_forget(struct fsdrv_node *node);
+/* The stored node of an inode, a new reference, or NULL. */
+struct fsdrv_node *fsdrv_store_find(struct fsdrv_store *store, dev_t dev, ino_t ino);
+/*
+ * Gives `node` the handle `fd` if it has none and the store has room: true
+ * when the node took it (the caller must not close it).
+ */
+bool fsdrv_node_keep_handle(struct fsdrv_node *node, int fd);
+/* Handles the store's nodes keep now. */
+unsigned fsdrv_store_handles(const struct fsdrv_store *store);
+/* Renames the node (newname NULL: its name was removed). */
+void fsdrv_node_move(struct fsdrv_node *node, struct fsdrv_node *newparent,
+                     const char *newname);
+/* Whether the node is `name` in `dir`. */
+bool fsdrv_node_named(struct fsdrv_node *node, const struct fsdrv_node *dir,
+                      const char *name);
 
 struct fsdrv_export {
     int root_fd;                /* O_PATH|O_DIRECTORY */
@@ -31,6 +78,7 @@ struct fsdrv_export {
     const struct fsdrv_model_ops *model;
     bool use_openat2;
     struct fsdrv_node *root;
+    struct fsdrv_store *store;
     atomic_uint_fast64_t open_files;
     struct fsdrv_ids ids;
     struct fsdrv_quota *quota;  /* NULL: neither max_files nor max_space */
@@ -55,8 +103,8 @@ struct fsdrv_file {
 /* Whether `fd` lies on a file system that only waits for its disk (local.c). */
 bool fsdrv_fd_on_local_fs(int fd);
 
-/* The node of an export's root (export.c keeps one). */
-struct fsdrv_node *fsdrv_node_new_root(void);
+/* The node of an export's root (export.c keeps one): its handle is `root_fd`. */
+struct fsdrv_node *fsdrv_node_new_root(int root_fd);
 
 /*
  * 0, -EINVAL (empty, '/', ".", ".." unless allowed) or -ENAMETOOLONG.

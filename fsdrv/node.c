@@ -1,32 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Nodes: immutable, reference-counted paths relative to the export root.
- * Pure string work; nothing here touches the filesystem.
+ * Nodes: the inodes a client named, each with its place (parent and name)
+ * and, once needed, an O_PATH handle (docs/design.md "Handles, not paths").
+ * The inode store that shares them lives in store.c.
  */
 #include "config.h"
 
 #include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fsdrv/internal.h"
 
-/* A node for `a` + "/" + `b` (either may be empty). */
-static struct fsdrv_node *node_new(const char *a, size_t alen, const char *b, size_t blen)
+static struct fsdrv_node *node_alloc(struct fsdrv_node *parent, const char *name)
 {
-    size_t len = alen + blen + (alen && blen ? 1 : 0);
-    struct fsdrv_node *node = g_malloc(sizeof(*node) + len + 1);
-    char *p = node->path;
-
+    struct fsdrv_node *node = g_new0(struct fsdrv_node, 1);
     atomic_init(&node->refs, 1);
-    memcpy(p, a, alen);
-    p += alen;
-    if (alen && blen)
-        *p++ = '/';
-    memcpy(p, b, blen);
-    p[blen] = '\0';
-    node->len = len;
-    const char *slash = memrchr(node->path, '/', len);
-    node->name_off = slash ? (size_t)(slash - node->path) + 1 : 0;
+    atomic_init(&node->fd, -1);
+    pthread_mutex_init(&node->lock, NULL);
+    node->parent = fsdrv_node_ref(parent);
+    node->name = g_strdup(name);
+    return node;
+}
+
+struct fsdrv_node *fsdrv_node_new_stored(struct fsdrv_store *store, struct fsdrv_node *parent,
+                                         const char *name, const struct stat *st)
+{
+    struct fsdrv_node *node = node_alloc(parent, name);
+    node->store = store;
+    node->has_id = true;
+    node->dev = st->st_dev;
+    node->ino = st->st_ino;
     return node;
 }
 
@@ -65,56 +69,153 @@ struct fsdrv_node *fsdrv_node_ref(struct fsdrv_node *node)
 
 void fsdrv_node_unref(struct fsdrv_node *node)
 {
-    if (node && atomic_fetch_sub_explicit(&node->refs, 1, memory_order_acq_rel) == 1)
+    /* A loop, not recursion: the last reference to a deep leaf frees the
+     * whole chain of ancestors nothing else holds. */
+    while (node && atomic_fetch_sub_explicit(&node->refs, 1, memory_order_acq_rel) == 1) {
+        if (node->store)
+            fsdrv_store_forget(node);
+        int fd = atomic_load(&node->fd);
+        if (fd >= 0 && !node->is_root)
+            close(fd);
+        struct fsdrv_node *parent = node->parent;
+        pthread_mutex_destroy(&node->lock);
+        g_free(node->name);
         g_free(node);
+        node = parent;
+    }
 }
 
 bool fsdrv_node_is_root(const struct fsdrv_node *node)
 {
-    return node->len == 0;
+    return node->is_root;
 }
 
-const char *fsdrv_node_path(const struct fsdrv_node *node)
+void fsdrv_node_name(const struct fsdrv_node *node, char buf[NAME_MAX + 1])
 {
-    return node->path;
-}
-
-const char *fsdrv_node_name(const struct fsdrv_node *node)
-{
-    return node->len ? node->path + node->name_off : ".";
+    struct fsdrv_node *n = (struct fsdrv_node *)node;
+    if (node->is_root) {
+        strcpy(buf, ".");
+        return;
+    }
+    pthread_mutex_lock(&n->lock);
+    g_strlcpy(buf, n->name ? n->name : "", NAME_MAX + 1);
+    pthread_mutex_unlock(&n->lock);
 }
 
 struct fsdrv_node *fsdrv_node_parent(const struct fsdrv_node *node)
 {
-    /* "a/b/c" -> "a/b"; "a" -> ""; "" -> "" */
-    size_t plen = node->name_off ? node->name_off - 1 : 0;
-    return node_new(node->path, plen, "", 0);
+    struct fsdrv_node *n = (struct fsdrv_node *)node;
+    if (node->is_root)
+        return fsdrv_node_ref(n);
+    pthread_mutex_lock(&n->lock);
+    struct fsdrv_node *parent = fsdrv_node_ref(n->parent);
+    pthread_mutex_unlock(&n->lock);
+    return parent;
 }
 
 struct fsdrv_node *fsdrv_child(const struct fsdrv_node *dir, const char *name)
 {
     if (fsdrv_name_check(name, false))
         return NULL;
-    return node_new(dir->path, dir->len, name, strlen(name));
+    return node_alloc((struct fsdrv_node *)dir, name);
 }
 
-struct fsdrv_node *fsdrv_node_rebase(const struct fsdrv_node *node,
-                                     const struct fsdrv_node *from,
-                                     const struct fsdrv_node *to)
+bool fsdrv_node_named(struct fsdrv_node *node, const struct fsdrv_node *dir, const char *name)
 {
-    if (from->len == 0)         /* the root is never renamed */
-        return NULL;
-    if (node->len < from->len || memcmp(node->path, from->path, from->len))
-        return NULL;
-    if (node->len == from->len)
-        return node_new(to->path, to->len, "", 0);
-    if (node->path[from->len] != '/')   /* "ab" does not lie beneath "a" */
-        return NULL;
-    const char *rest = node->path + from->len + 1;
-    return node_new(to->path, to->len, rest, node->len - from->len - 1);
+    pthread_mutex_lock(&node->lock);
+    bool named = node->parent == dir && node->name && !strcmp(node->name, name);
+    pthread_mutex_unlock(&node->lock);
+    return named;
 }
 
-struct fsdrv_node *fsdrv_node_new_root(void)
+/* Whether `node` is `ancestor` or lies beneath it. */
+static bool lies_beneath(struct fsdrv_node *node, const struct fsdrv_node *ancestor)
 {
-    return node_new("", 0, "", 0);
+    struct fsdrv_node *n = fsdrv_node_ref(node);
+    bool found = false;
+    while (n && !found) {
+        found = n == ancestor;
+        struct fsdrv_node *up = n->is_root ? NULL : fsdrv_node_parent(n);
+        fsdrv_node_unref(n);
+        n = up;
+    }
+    fsdrv_node_unref(n);
+    return found;
+}
+
+void fsdrv_node_move(struct fsdrv_node *node, struct fsdrv_node *newparent, const char *newname)
+{
+    if (node->is_root)
+        return;
+    /* A stale picture of the tree (the host moved things) must not make a
+     * node its own ancestor: such a node keeps its place, unnamed. */
+    if (newname && lies_beneath(newparent, node))
+        newname = NULL;
+    char *name = g_strdup(newname);
+    pthread_mutex_lock(&node->lock);
+    struct fsdrv_node *oldparent = node->parent;
+    char *oldname = node->name;
+    if (newname) {
+        node->parent = fsdrv_node_ref(newparent);
+    } else {
+        oldparent = NULL;       /* ".." still leads where it led */
+    }
+    node->name = name;
+    pthread_mutex_unlock(&node->lock);
+    fsdrv_node_unref(oldparent);
+    g_free(oldname);
+}
+
+char *fsdrv_node_path(const struct fsdrv_node *node)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    struct fsdrv_node *n = fsdrv_node_ref((struct fsdrv_node *)node);
+    bool named = true;
+    while (!n->is_root) {
+        pthread_mutex_lock(&n->lock);
+        named = n->name != NULL;
+        if (named)
+            g_ptr_array_add(names, g_strdup(n->name));
+        struct fsdrv_node *up = fsdrv_node_ref(n->parent);
+        pthread_mutex_unlock(&n->lock);
+        fsdrv_node_unref(n);
+        n = up;
+        if (!named || !n)
+            break;
+    }
+    fsdrv_node_unref(n);
+    char *path = NULL;
+    if (named) {
+        GString *s = g_string_new(NULL);
+        for (guint i = names->len; i-- > 0;)
+            g_string_append_printf(s, "%s%s", s->len ? "/" : "", (char *)names->pdata[i]);
+        path = g_string_free(s, FALSE);
+    }
+    g_ptr_array_free(names, TRUE);
+    return path;
+}
+
+size_t fsdrv_node_size(const struct fsdrv_node *node)
+{
+    /* The node and every ancestor it keeps alive: what a guest may pin by
+     * walking ever deeper from the fid it holds and dropping the rest. */
+    size_t size = 0;
+    struct fsdrv_node *n = fsdrv_node_ref((struct fsdrv_node *)node);
+    while (n) {
+        pthread_mutex_lock(&n->lock);
+        size += sizeof(*n) + (n->name ? strlen(n->name) + 1 : 0);
+        struct fsdrv_node *up = fsdrv_node_ref(n->parent);
+        pthread_mutex_unlock(&n->lock);
+        fsdrv_node_unref(n);
+        n = up;
+    }
+    return size;
+}
+
+struct fsdrv_node *fsdrv_node_new_root(int root_fd)
+{
+    struct fsdrv_node *node = node_alloc(NULL, NULL);
+    node->is_root = true;
+    atomic_store(&node->fd, root_fd);
+    return node;
 }

@@ -33,6 +33,10 @@ int fsdrv_getattr(struct fsdrv_export *exp, const struct fsdrv_node *node,
         }
         return 0;
     }
+    /* By the node's handle; the mapped models read their metadata by name. */
+    int handle = atomic_load(&((struct fsdrv_node *)node)->fd);
+    if (handle >= 0 && !exp->model->fixup_stat)
+        return FSDRV_NOINTR(fstatat(handle, "", st, AT_EMPTY_PATH)) < 0 ? -errno : 0;
     struct fsdrv_at at;
     int err = fsdrv_at_node(exp, node, &at);
     if (err)
@@ -90,14 +94,15 @@ static int truncate_file(struct fsdrv_export *exp, struct fsdrv_file *file, off_
     return err;
 }
 
-/* By name: only a regular file is ever opened (never a device or a FIFO). */
+/* By handle or name: only a regular file is ever opened (never a device or a FIFO). */
 static int truncate_at(struct fsdrv_export *exp, const struct fsdrv_at *at, off_t size)
 {
-    int pfd = fsdrv_at_open_path(at);
-    if (pfd < 0)
-        return pfd;
+    int pfd;
+    bool owned;
+    int err = fsdrv_at_object(at, &pfd, &owned);
+    if (err)
+        return err;
     struct stat before;
-    int err = 0;
     if (FSDRV_NOINTR(fstat(pfd, &before)) < 0)
         err = -errno;
     else if (!S_ISREG(before.st_mode))
@@ -111,7 +116,8 @@ static int truncate_at(struct fsdrv_export *exp, const struct fsdrv_at *at, off_
             close(wfd);
         }
     }
-    close(pfd);
+    if (owned)
+        close(pfd);
     return err;
 }
 
@@ -229,11 +235,14 @@ int fsdrv_statfs(struct fsdrv_export *exp, const struct fsdrv_node *node,
     int err = fsdrv_at_node(exp, node, &at);
     if (err)
         return err;
-    int fd = fsdrv_at_open_path(&at);
+    int fd;
+    bool owned;
+    err = fsdrv_at_object(&at, &fd, &owned);
+    if (!err) {
+        err = FSDRV_NOINTR(fstatfs(fd, st)) < 0 ? -errno : 0;
+        if (owned)
+            close(fd);
+    }
     fsdrv_at_release(&at);
-    if (fd < 0)
-        return fd;
-    err = FSDRV_NOINTR(fstatfs(fd, st)) < 0 ? -errno : 0;
-    close(fd);
     return err;
 }

@@ -42,21 +42,21 @@ int fsdrv_walk(struct fsdrv_export *exp, const struct fsdrv_node *dir,
         st = &local;
 
     struct fsdrv_at at;
+    err = fsdrv_at_child(exp, dir, name, &at);      /* dir must be a directory */
+    if (err)
+        return err;
     if (!strcmp(name, "..")) {
-        /* By name, not through the host's "..": the root is its own parent. */
-        int fd;
-        bool owned;
-        err = fsdrv_resolve_dir(exp, dir->path, dir->len, &fd, &owned);
+        /* By the client's names, not the host's "..": the root is its own parent. */
+        struct stat self;
+        if (FSDRV_NOINTR(fstatat(at.dirfd, "", &self, AT_EMPTY_PATH)) < 0)
+            err = -errno;
+        else if (!S_ISDIR(self.st_mode))
+            err = -ENOTDIR;
+        fsdrv_at_release(&at);
         if (err)
             return err;
-        if (owned)
-            close(fd);
         struct fsdrv_node *parent = fsdrv_node_parent(dir);
-        err = fsdrv_at_node(exp, parent, &at);
-        if (!err) {
-            err = fsdrv_stat_at(exp, parent, &at, st);
-            fsdrv_at_release(&at);
-        }
+        err = fsdrv_getattr(exp, parent, NULL, st);
         if (err)
             fsdrv_node_unref(parent);
         else
@@ -65,30 +65,25 @@ int fsdrv_walk(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     }
 
     if (fsdrv_name_hidden(exp, name))
-        return -ENOENT;
-    err = fsdrv_at_child(exp, dir, name, &at);
-    if (err)
-        return err;
-    struct fsdrv_node *child = fsdrv_child(dir, name);
-    err = fsdrv_stat_at(exp, child, &at, st);
+        err = -ENOENT;
+    else if (FSDRV_NOINTR(fstatat(at.dirfd, name, st, AT_SYMLINK_NOFOLLOW)) < 0)
+        err = -errno;
+    if (!err) {
+        struct fsdrv_node *node = fsdrv_store_get(exp->store, (struct fsdrv_node *)dir, name, st);
+        if (exp->model->fixup_stat) {
+            struct fsdrv_obj obj = { node, -1, at.dirfd, name };
+            exp->model->fixup_stat(exp, &obj, st);
+        }
+        *out = node;
+    }
     fsdrv_at_release(&at);
-    if (err)
-        fsdrv_node_unref(child);
-    else
-        *out = child;
     return err;
 }
 
 /* The client's view of the object just created as `name` in `at`. */
-static int stat_new(struct fsdrv_export *exp, const struct fsdrv_node *dir,
-                    const struct fsdrv_at *at, struct stat *st)
+static int stat_new(struct fsdrv_export *exp, const struct fsdrv_at *at, struct stat *st)
 {
-    if (!st)
-        return 0;
-    struct fsdrv_node *node = fsdrv_child(dir, at->name);
-    int err = fsdrv_stat_at(exp, node, at, st);
-    fsdrv_node_unref(node);
-    return err;
+    return st ? fsdrv_stat_at(exp, NULL, at, st) : 0;
 }
 
 /* Creates one name through `make`, within the file quota (every kind counts). */
@@ -113,7 +108,7 @@ static int make_counted(struct fsdrv_export *exp, const struct fsdrv_node *dir,
         err = make(exp, &at, arg);
         if (!err) {
             fsdrv_quota_named(exp, dir, name, at.dirfd);
-            int serr = stat_new(exp, dir, &at, st);
+            int serr = stat_new(exp, &at, st);
             fsdrv_at_release(&at);
             return serr;
         }
@@ -160,10 +155,12 @@ static int make_symlink(struct fsdrv_export *exp, const struct fsdrv_at *at,
     if (err)
         return err;
     err = exp->model->symlink(exp, at->dirfd, at->name, a->target, a->cred);
-    int fd = err ? -1 : fsdrv_at_open_path(at);
-    if (fd >= 0) {
+    int fd = -1;
+    bool owned = false;
+    if (!err && fsdrv_at_object(at, &fd, &owned) == 0) {
         fsdrv_quota_settle(exp, fd, &empty, reserved);
-        close(fd);
+        if (owned)
+            close(fd);
     } else if (err) {
         fsdrv_quota_release_space(exp, reserved);
     }
@@ -259,6 +256,18 @@ ssize_t fsdrv_readlink(struct fsdrv_export *exp, const struct fsdrv_node *node,
     return n;
 }
 
+/* The stored node of the inode (st_dev, st_ino), if any, when it is `name` in `dir`. */
+static struct fsdrv_node *node_named(struct fsdrv_export *exp, const struct stat *st,
+                                     const struct fsdrv_node *dir, const char *name)
+{
+    struct fsdrv_node *node = fsdrv_store_find(exp->store, st->st_dev, st->st_ino);
+    if (node && !fsdrv_node_named(node, dir, name)) {
+        fsdrv_node_unref(node);
+        node = NULL;
+    }
+    return node;
+}
+
 int fsdrv_rename(struct fsdrv_export *exp, const struct fsdrv_node *olddir,
                  const char *oldname, const struct fsdrv_node *newdir,
                  const char *newname)
@@ -280,30 +289,52 @@ int fsdrv_rename(struct fsdrv_export *exp, const struct fsdrv_node *olddir,
         fsdrv_at_release(&from);
         return err;
     }
+    /* The nodes of the moved inode and of the one it replaces follow the names. */
+    struct stat src, dst;
+    struct fsdrv_node *moved = NULL, *replaced = NULL;
+    bool src_known = FSDRV_NOINTR(fstatat(from.dirfd, oldname, &src, AT_SYMLINK_NOFOLLOW)) == 0;
+    if (src_known) {
+        moved = node_named(exp, &src, olddir, oldname);
+        if (FSDRV_NOINTR(fstatat(to.dirfd, newname, &dst, AT_SYMLINK_NOFOLLOW)) == 0 &&
+            (dst.st_dev != src.st_dev || dst.st_ino != src.st_ino))
+            replaced = node_named(exp, &dst, newdir, newname);
+    }
     /* What the rename replaces leaves the quota, unless it is the same file. */
     struct fsdrv_quota_victim old;
     fsdrv_quota_before_remove(exp, to.dirfd, newname, &old);
-    struct stat src;
-    bool replaces = old.fd >= 0 &&
-        FSDRV_NOINTR(fstatat(from.dirfd, oldname, &src, AT_SYMLINK_NOFOLLOW)) == 0 &&
+    bool replaces = old.fd >= 0 && src_known &&
         (src.st_dev != old.st.st_dev || src.st_ino != old.st.st_ino);
     err = exp->model->rename(exp, from.dirfd, oldname, to.dirfd, newname);
-    fsdrv_quota_after_remove(exp, &old, !err && replaces, newdir->path, newdir->len, newname);
-    if (!err)
+    fsdrv_quota_after_remove(exp, &old, !err && replaces, newdir, newname);
+    if (!err) {
         fsdrv_quota_renamed(exp, olddir, oldname, newdir, newname, to.dirfd);
+        if (replaced)
+            fsdrv_node_move(replaced, NULL, NULL);
+        if (moved)
+            fsdrv_node_move(moved, (struct fsdrv_node *)newdir, newname);
+    }
+    fsdrv_node_unref(replaced);
+    fsdrv_node_unref(moved);
     fsdrv_at_release(&to);
     fsdrv_at_release(&from);
     return err;
 }
 
-/* unlinkat of `at` (in the directory `dir`, `dirlen` bytes), keeping the quota. */
+/* unlinkat of `name` in `dir` (at `at`), keeping the quota and the node's name. */
 static int unlink_at(struct fsdrv_export *exp, const struct fsdrv_at *at, int flags,
-                     const char *dir, size_t dirlen)
+                     const struct fsdrv_node *dir)
 {
+    struct stat st;
+    struct fsdrv_node *node = NULL;
+    if (FSDRV_NOINTR(fstatat(at->dirfd, at->name, &st, AT_SYMLINK_NOFOLLOW)) == 0)
+        node = node_named(exp, &st, dir, at->name);
     struct fsdrv_quota_victim v;
     fsdrv_quota_before_remove(exp, at->dirfd, at->name, &v);
     int err = exp->model->unlink(exp, at->dirfd, at->name, flags);
-    fsdrv_quota_after_remove(exp, &v, !err, dir, dirlen, at->name);
+    fsdrv_quota_after_remove(exp, &v, !err, dir, at->name);
+    if (!err && node)
+        fsdrv_node_move(node, NULL, NULL);
+    fsdrv_node_unref(node);
     return err;
 }
 
@@ -321,7 +352,7 @@ int fsdrv_unlink(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     err = fsdrv_at_child(exp, dir, name, &at);
     if (err)
         return err;
-    err = unlink_at(exp, &at, flags, dir->path, dir->len);
+    err = unlink_at(exp, &at, flags, dir);
     fsdrv_at_release(&at);
     return err;
 }
@@ -340,8 +371,7 @@ int fsdrv_remove(struct fsdrv_export *exp, const struct fsdrv_node *node)
     if (FSDRV_NOINTR(fstatat(at.dirfd, at.name, &st, AT_SYMLINK_NOFOLLOW)) < 0)
         err = -errno;
     else
-        err = unlink_at(exp, &at, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0, node->path,
-                        node->name_off ? node->name_off - 1 : 0);
+        err = unlink_at(exp, &at, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0, at.hold);
     fsdrv_at_release(&at);
     return err;
 }

@@ -111,14 +111,22 @@ int fsdrv_open(struct fsdrv_export *exp, const struct fsdrv_node *node, int flag
     if (fsdrv_cancelled(cancel))
         return -EINTR;
 
-    struct fsdrv_at at;
-    int err = fsdrv_at_node(exp, node, &at);
-    if (err)
-        return err;
-    int pfd = fsdrv_at_open_path(&at);
-    fsdrv_at_release(&at);
-    if (pfd < 0)
-        return pfd;
+    /* The node's handle, else its name: the descriptor opened then stays
+     * with the node as its handle when it still names the node's inode. */
+    struct fsdrv_node *n = (struct fsdrv_node *)node;
+    int pfd = atomic_load(&n->fd);
+    bool owned = false;
+    int err = 0;
+    if (pfd < 0) {
+        struct fsdrv_at at;
+        err = fsdrv_at_node(exp, node, &at);
+        if (!err) {
+            err = fsdrv_at_object(&at, &pfd, &owned);
+            fsdrv_at_release(&at);
+        }
+        if (err)
+            return err;
+    }
 
     struct stat st;
     int fd = -1;
@@ -132,8 +140,12 @@ int fsdrv_open(struct fsdrv_export *exp, const struct fsdrv_node *node, int flag
         err = -ENOTDIR;
     else
         err = fsdrv_quota_open_slot(exp);
+    if (!err && owned && n->has_id && st.st_dev == n->dev && st.st_ino == n->ino &&
+        fsdrv_node_keep_handle(n, pfd))
+        owned = false;
     if (err) {
-        close(pfd);
+        if (owned)
+            close(pfd);
         return err;
     }
 
@@ -142,7 +154,8 @@ int fsdrv_open(struct fsdrv_export *exp, const struct fsdrv_node *node, int flag
     if (truncates)
         fsdrv_quota_wait_count(exp);
     fd = reopen(pfd, st.st_mode & S_IFMT, flags, cancel, &stash);
-    close(pfd);
+    if (owned)
+        close(pfd);
     if (fd < 0) {
         fsdrv_quota_close_slot(exp);
         return fd;
@@ -178,7 +191,7 @@ int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
         return err;
     }
 
-    struct fsdrv_node *node = fsdrv_child(dir, name);
+    struct fsdrv_node *node = NULL;
     struct fsdrv_at at = { .dirfd = -1 };
     struct stat host;
     int fd = -1;
@@ -194,8 +207,10 @@ int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
             unlinkat(at.dirfd, name, 0);
         }
     }
-    if (!err)
+    if (!err) {
         fsdrv_quota_named(exp, dir, name, at.dirfd);
+        node = fsdrv_store_get(exp->store, (struct fsdrv_node *)dir, name, &host);
+    }
     if (!err && st) {
         *st = host;
         if (exp->model->fixup_stat) {

@@ -282,8 +282,9 @@ void fsdrv_quota_before_remove(struct fsdrv_export *exp, int dirfd, const char *
     }
 }
 
-void fsdrv_quota_after_remove(struct fsdrv_export *exp, struct fsdrv_quota_victim *v,
-                              bool gone, const char *dir, size_t dirlen, const char *name)
+/* As fsdrv_quota_after_remove, for the victim `path` (root-relative). */
+static void after_remove(struct fsdrv_export *exp, struct fsdrv_quota_victim *v, bool gone,
+                         const char *path)
 {
     struct fsdrv_quota *q = exp->quota;
     if (v->fd < 0)
@@ -302,13 +303,26 @@ void fsdrv_quota_after_remove(struct fsdrv_export *exp, struct fsdrv_quota_victi
             atomic_fetch_sub(&q->space, (int64_t)file_bytes(&now));
         g_mutex_unlock(&q->open_lock);
     }
-    if (gone && q->victims) {
-        char *path = join_len(dir, dirlen, name);
+    if (gone && q->victims && path)
         fsdrv_victims_remove(q->victims, path);
-        g_free(path);
-    }
     close(v->fd);
     v->fd = -1;
+}
+
+/* `name` in `dir` as a root-relative path (g_free), NULL if `dir` lost its name. */
+static char *node_join(const struct fsdrv_node *dir, const char *name)
+{
+    g_autofree char *dirpath = fsdrv_node_path(dir);
+    return dirpath ? join(dirpath, name) : NULL;
+}
+
+void fsdrv_quota_after_remove(struct fsdrv_export *exp, struct fsdrv_quota_victim *v,
+                              bool gone, const struct fsdrv_node *dir, const char *name)
+{
+    if (v->fd < 0)
+        return;
+    g_autofree char *path = gone && exp->quota->victims ? node_join(dir, name) : NULL;
+    after_remove(exp, v, gone, path);
 }
 
 void fsdrv_quota_named(struct fsdrv_export *exp, const struct fsdrv_node *dir,
@@ -319,9 +333,9 @@ void fsdrv_quota_named(struct fsdrv_export *exp, const struct fsdrv_node *dir,
     if (!q || !q->victims ||
         FSDRV_NOINTR(fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) < 0 || !S_ISREG(st.st_mode))
         return;
-    char *path = join(dir->path, name);
-    fsdrv_victims_add(q->victims, path, &st);
-    g_free(path);
+    g_autofree char *path = node_join(dir, name);
+    if (path)
+        fsdrv_victims_add(q->victims, path, &st);
 }
 
 void fsdrv_quota_renamed(struct fsdrv_export *exp, const struct fsdrv_node *olddir,
@@ -333,10 +347,10 @@ void fsdrv_quota_renamed(struct fsdrv_export *exp, const struct fsdrv_node *oldd
     if (!q || !q->victims ||
         FSDRV_NOINTR(fstatat(newdirfd, newname, &st, AT_SYMLINK_NOFOLLOW)) < 0)
         return;
-    char *from = join(olddir->path, oldname), *to = join(newdir->path, newname);
-    fsdrv_victims_move(q->victims, from, to, S_ISDIR(st.st_mode));
-    g_free(to);
-    g_free(from);
+    g_autofree char *from = node_join(olddir, oldname);
+    g_autofree char *to = node_join(newdir, newname);
+    if (from && to)
+        fsdrv_victims_move(q->victims, from, to, S_ISDIR(st.st_mode));
 }
 
 /* ---- auto-delete ------------------------------------------------------ */
@@ -378,7 +392,7 @@ static enum verdict try_delete(struct fsdrv_export *exp, const struct fsdrv_vict
         struct fsdrv_quota_victim pin;
         fsdrv_quota_before_remove(exp, dirfd, name, &pin);
         bool done = exp->model->unlink(exp, dirfd, name, 0) == 0;
-        fsdrv_quota_after_remove(exp, &pin, done, v->path, dirlen, name);
+        after_remove(exp, &pin, done, v->path);
         if (done)
             g_info("fsdrv: auto-delete removed %s", v->path);
         verdict = done ? DELETED : GONE;

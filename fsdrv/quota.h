@@ -59,9 +59,9 @@ struct fsdrv_quota_victim {
 };
 void fsdrv_quota_before_remove(struct fsdrv_export *exp, int dirfd, const char *name,
                                struct fsdrv_quota_victim *v);
-/* `dir`: the first `dirlen` bytes are the name's directory, relative to the root. */
+/* `name` was in `dir`. */
 void fsdrv_quota_after_remove(struct fsdrv_export *exp, struct fsdrv_quota_victim *v,
-                              bool gone, const char *dir, size_t dirlen, const char *name);
+                              bool gone, const struct fsdrv_node *dir, const char *name);
 
 /*
  * `bytes` more space: -EDQUOT when it does not fit (after auto-delete).

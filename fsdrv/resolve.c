@@ -64,11 +64,11 @@ void fsdrv_resolve_init(struct fsdrv_export *exp)
 #endif
 }
 
-/* One O_NOFOLLOW directory open per component, from the root fd. */
-static int walk_beneath(struct fsdrv_export *exp, const char *path, size_t len)
+/* One O_NOFOLLOW directory open per component, from `base`. */
+static int walk_beneath(int base, const char *path, size_t len)
 {
     const char *p = path, *end = path + len;
-    int cur = exp->root_fd;
+    int cur = base;
 
     while (p < end) {
         const char *slash = memchr(p, '/', (size_t)(end - p));
@@ -90,7 +90,7 @@ static int walk_beneath(struct fsdrv_export *exp, const char *path, size_t len)
             if (next < 0)
                 err = -errno;
         }
-        if (cur != exp->root_fd)
+        if (cur != base)
             close(cur);
         if (err)
             return err;
@@ -98,6 +98,33 @@ static int walk_beneath(struct fsdrv_export *exp, const char *path, size_t len)
         p = slash ? slash + 1 : end;
     }
     return cur;
+}
+
+/* Opens the directory `path` (not empty) beneath `base`: a new fd or -errno. */
+static int open_dir_beneath(struct fsdrv_export *exp, int base, const char *path, size_t len)
+{
+#if FSDRV_HAVE_OPENAT2
+    if (exp->use_openat2 && len < PATH_MAX) {
+        char buf[PATH_MAX];
+        memcpy(buf, path, len);
+        buf[len] = '\0';
+        /* EAGAIN: a concurrent rename made the kernel unsure; try again. */
+        for (int tries = 0; tries < 8; tries++) {
+            int r = openat2_beneath(base, buf);
+            if (r >= 0)
+                return r;
+            if (errno != EAGAIN)
+                return -errno;
+        }
+        /* Still unsure: the walk below gives a definite answer. */
+    }
+#else
+    (void)exp;
+#endif
+    int r = walk_beneath(base, path, len);
+    if (r == base)              /* cannot happen: len > 0 */
+        return -EINVAL;
+    return r;
 }
 
 int fsdrv_resolve_dir(struct fsdrv_export *exp, const char *path, size_t len,
@@ -108,58 +135,117 @@ int fsdrv_resolve_dir(struct fsdrv_export *exp, const char *path, size_t len,
         *owned = false;
         return 0;
     }
-#if FSDRV_HAVE_OPENAT2
-    if (exp->use_openat2 && len < PATH_MAX) {
-        char buf[PATH_MAX];
-        memcpy(buf, path, len);
-        buf[len] = '\0';
-        /* EAGAIN: a concurrent rename made the kernel unsure; try again. */
-        for (int tries = 0; tries < 8; tries++) {
-            int r = openat2_beneath(exp->root_fd, buf);
-            if (r >= 0) {
-                *fd = r;
-                *owned = true;
-                return 0;
-            }
-            if (errno != EAGAIN)
-                return -errno;
-        }
-        /* Still unsure: the walk below gives a definite answer. */
-    }
-#endif
-    int r = walk_beneath(exp, path, len);
+    int r = open_dir_beneath(exp, exp->root_fd, path, len);
     if (r < 0)
         return r;
     *fd = r;
-    *owned = r != exp->root_fd;
+    *owned = true;
     return 0;
+}
+
+/*
+ * An O_PATH descriptor of the directory `dir`: its handle, else one opened
+ * by name beneath its nearest ancestor with a handle (the root always has
+ * one), which the node keeps when the store has room and the name still
+ * leads to the node's inode.
+ */
+static int node_dirfd(struct fsdrv_export *exp, struct fsdrv_node *dir, int *fd, bool *owned)
+{
+    int handle = atomic_load(&dir->fd);
+    if (handle >= 0) {
+        *fd = handle;
+        *owned = false;
+        return 0;
+    }
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    struct fsdrv_node *base = fsdrv_node_ref(dir);
+    int err = 0;
+    while (atomic_load(&base->fd) < 0) {
+        pthread_mutex_lock(&base->lock);
+        char *name = g_strdup(base->name);
+        struct fsdrv_node *up = fsdrv_node_ref(base->parent);
+        pthread_mutex_unlock(&base->lock);
+        fsdrv_node_unref(base);
+        base = up;
+        if (!name) {
+            err = -ENOENT;      /* an ancestor's name was removed */
+            break;
+        }
+        g_ptr_array_add(names, name);
+    }
+    int opened = -1;
+    if (!err) {
+        GString *path = g_string_new(NULL);
+        for (guint i = names->len; i-- > 0;)
+            g_string_append_printf(path, "%s%s", path->len ? "/" : "", (char *)names->pdata[i]);
+        opened = open_dir_beneath(exp, atomic_load(&base->fd), path->str, path->len);
+        g_string_free(path, TRUE);
+        if (opened < 0)
+            err = opened;
+    }
+    fsdrv_node_unref(base);
+    g_ptr_array_free(names, TRUE);
+    if (err)
+        return err;
+
+    struct stat st;
+    if (dir->has_id && FSDRV_NOINTR(fstat(opened, &st)) == 0 &&
+        st.st_dev == dir->dev && st.st_ino == dir->ino &&
+        fsdrv_node_keep_handle(dir, opened)) {
+        *fd = opened;
+        *owned = false;
+        return 0;
+    }
+    *fd = opened;
+    *owned = true;
+    return 0;
+}
+
+static void at_init(struct fsdrv_at *at)
+{
+    at->dirfd = -1;
+    at->owned = false;
+    at->name = NULL;
+    at->objfd = -1;
+    at->hold = NULL;
 }
 
 int fsdrv_at_node(struct fsdrv_export *exp, const struct fsdrv_node *node,
                   struct fsdrv_at *at)
 {
-    if (node->len == 0) {
+    struct fsdrv_node *n = (struct fsdrv_node *)node;
+    at_init(at);
+    at->objfd = atomic_load(&n->fd);
+    if (n->is_root) {
         at->dirfd = exp->root_fd;
-        at->owned = false;
         at->name = ".";
         return 0;
     }
-    size_t plen = node->name_off ? node->name_off - 1 : 0;
-    int err = fsdrv_resolve_dir(exp, node->path, plen, &at->dirfd, &at->owned);
+    pthread_mutex_lock(&n->lock);
+    bool named = n->name != NULL;
+    if (named) {
+        g_strlcpy(at->namebuf, n->name, sizeof(at->namebuf));
+        /* The parent, held: a concurrent rename may drop the node's reference. */
+        at->hold = fsdrv_node_ref(n->parent);
+    }
+    pthread_mutex_unlock(&n->lock);
+    if (!named)
+        return -ENOENT;
+    at->name = at->namebuf;
+    int err = node_dirfd(exp, at->hold, &at->dirfd, &at->owned);
     if (err)
-        return err;
-    at->name = node->path + node->name_off;
-    return 0;
+        fsdrv_at_release(at);
+    return err;
 }
 
 int fsdrv_at_child(struct fsdrv_export *exp, const struct fsdrv_node *dir,
                    const char *name, struct fsdrv_at *at)
 {
-    int err = fsdrv_resolve_dir(exp, dir->path, dir->len, &at->dirfd, &at->owned);
-    if (err)
-        return err;
-    at->name = name;
-    return 0;
+    at_init(at);
+    int err = node_dirfd(exp, (struct fsdrv_node *)dir, &at->dirfd, &at->owned);
+    if (!err)
+        at->name = name;
+    return err;
 }
 
 void fsdrv_at_release(struct fsdrv_at *at)
@@ -168,12 +254,23 @@ void fsdrv_at_release(struct fsdrv_at *at)
         close(at->dirfd);
     at->dirfd = -1;
     at->owned = false;
+    fsdrv_node_unref(at->hold);
+    at->hold = NULL;
 }
 
-int fsdrv_at_open_path(const struct fsdrv_at *at)
+int fsdrv_at_object(const struct fsdrv_at *at, int *fd, bool *owned)
 {
-    int fd = FSDRV_NOINTR(openat(at->dirfd, at->name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    return fd < 0 ? -errno : fd;
+    if (at->objfd >= 0) {
+        *fd = at->objfd;
+        *owned = false;
+        return 0;
+    }
+    int r = FSDRV_NOINTR(openat(at->dirfd, at->name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (r < 0)
+        return -errno;
+    *fd = r;
+    *owned = true;
+    return 0;
 }
 
 void fsdrv_proc_path(char buf[FSDRV_PROC_PATH_MAX], int fd, const char *name)

@@ -78,7 +78,7 @@ int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
     struct p9_session *s = req->session;
     /* What a fid costs dom0, so a guest cannot pin memory with fids
      * (docs/design.md "Limits"): the fid, its node's name, a value it holds. */
-    int err = p9_fid_charge(s, fid, sizeof(*fid) + strlen(fsdrv_node_path(fid->node)) +
+    int err = p9_fid_charge(s, fid, sizeof(*fid) + fsdrv_node_size(fid->node) +
                                         fid->xattr_size);
     if (err)
         return err;
@@ -119,24 +119,4 @@ void p9_session_clear_fids(struct p9_session *s)
     pthread_mutex_unlock(&s->lock);
     /* Closing files may take time: outside the lock. */
     g_hash_table_destroy(old);
-}
-
-void p9_session_rebase_fids(struct p9_session *s, const struct fsdrv_node *from,
-                            const struct fsdrv_node *to)
-{
-    GHashTableIter it;
-    gpointer value;
-    pthread_mutex_lock(&s->lock);
-    g_hash_table_iter_init(&it, s->fids);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        struct p9_fid *fid = value;
-        pthread_mutex_lock(&fid->lock);
-        struct fsdrv_node *moved = fsdrv_node_rebase(fid->node, from, to);
-        if (moved) {
-            fsdrv_node_unref(fid->node);
-            fid->node = moved;
-        }
-        pthread_mutex_unlock(&fid->lock);
-    }
-    pthread_mutex_unlock(&s->lock);
 }

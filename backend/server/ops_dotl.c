@@ -200,17 +200,6 @@ int op_link(struct p9_request *req)
     return err;
 }
 
-/* Renames olddir/oldname to newdir/newname and moves the fids along. */
-static int rename_nodes(struct p9_request *req, const struct fsdrv_node *olddir,
-                        const char *oldname, const struct fsdrv_node *newdir,
-                        const char *newname)
-{
-    int err = fsdrv_rename(req_export(req), olddir, oldname, newdir, newname);
-    if (!err)
-        rebase_after_rename(req, olddir, oldname, newdir, newname);
-    return err;
-}
-
 int op_rename(struct p9_request *req)
 {
     struct dir_op op;
@@ -223,8 +212,13 @@ int op_rename(struct p9_request *req)
         if (fsdrv_node_is_root(node)) {
             err = -EBUSY;
         } else {
+            /* The fids naming it share its node, which the rename moves. */
+            char oldname[NAME_MAX + 1];
             struct fsdrv_node *parent = fsdrv_node_parent(node);
-            err = rename_nodes(req, parent, fsdrv_node_name(node), op.dir, req->in.trename.name.s.s);
+            fsdrv_node_name(node, oldname);
+            err = !oldname[0] ? -ENOENT      /* its name was removed */
+                              : fsdrv_rename(req_export(req), parent, oldname, op.dir,
+                                             req->in.trename.name.s.s);
             fsdrv_node_unref(parent);
         }
         fsdrv_node_unref(node);
@@ -243,7 +237,8 @@ int op_renameat(struct p9_request *req)
     if ((err = dir_op_begin(req, req->in.trenameat.olddirfid.d, NULL, 0, &from)))
         return err;
     if ((err = dir_op_begin(req, req->in.trenameat.newdirfid.d, &req->in.trenameat.newname.s, 0, &to)) == 0) {
-        err = rename_nodes(req, from.dir, req->in.trenameat.oldname.s.s, to.dir, req->in.trenameat.newname.s.s);
+        err = fsdrv_rename(req_export(req), from.dir, req->in.trenameat.oldname.s.s, to.dir,
+                           req->in.trenameat.newname.s.s);
         dir_op_end(&to);
     }
     dir_op_end(&from);

@@ -137,9 +137,9 @@ int op_create(struct p9_request *req)
         err = checked_open(req, fsdrv_create(exp, dir, name->s, host_flags_of_omode(omode),
                                              host_perm_of(perm), &cred, &created, &file, &st));
     }
+    if (!err && !created)
+        err = fsdrv_walk(exp, dir, name->s, &created, NULL);
     if (!err) {
-        if (!created)
-            created = fsdrv_child(dir, name->s);
         /* The directory's fid now stands for what was created. */
         pthread_mutex_lock(&fid->lock);
         struct fsdrv_node *old = fid->node;
@@ -179,8 +179,9 @@ int op_stat(struct p9_request *req)
         struct p9_stat *rec = &req->in.stat;
         req->scratch = strings;     /* the reply points into it */
         /* The root is called "/", the 9P manuals' name for an attach point. */
-        err = stat_record(req, node, fsdrv_node_is_root(node) ? "/" : fsdrv_node_name(node),
-                          &st, rec, strings);
+        char name[NAME_MAX + 1];
+        fsdrv_node_name(node, name);
+        err = stat_record(req, node, fsdrv_node_is_root(node) ? "/" : name, &st, rec, strings);
         req->out.rstat.size.w = p9_stat_size(rec, req->dialect);
         req->out.rstat.stat.S = rec;
     }
@@ -240,15 +241,17 @@ int op_wstat(struct p9_request *req)
     }
     if (!err && sa.valid)
         err = fsdrv_setattr(exp, node, file, &sa);
-    if (!err && ws->name.len && strcmp(ws->name.s, fsdrv_node_name(node)) != 0) {
+    char oldname[NAME_MAX + 1];
+    fsdrv_node_name(node, oldname);
+    if (!err && ws->name.len && strcmp(ws->name.s, oldname) != 0) {
         if (fsdrv_node_is_root(node)) {
             err = -EBUSY;
+        } else if (!oldname[0]) {
+            err = -ENOENT;      /* its name was removed */
         } else {
-            /* 9P renames within the directory only. */
+            /* 9P renames within the directory only; the node moves with it. */
             struct fsdrv_node *parent = fsdrv_node_parent(node);
-            err = fsdrv_rename(exp, parent, fsdrv_node_name(node), parent, ws->name.s);
-            if (!err)
-                rebase_after_rename(req, parent, fsdrv_node_name(node), parent, ws->name.s);
+            err = fsdrv_rename(exp, parent, oldname, parent, ws->name.s);
             fsdrv_node_unref(parent);
         }
     }

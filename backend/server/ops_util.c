@@ -92,8 +92,7 @@ _Static_assert(sizeof(struct p9_ropen) == sizeof(struct p9_rlopen) &&
 int reply_opened(struct p9_request *req, struct p9_fid *fid, struct fsdrv_file *file,
                  const struct stat *st)
 {
-    /* Before the fid's lock: it takes the session's, and renames take the
-     * session's lock and then each fid's (p9_session_rebase_fids). */
+    /* Before the fid's lock: it takes the session's. */
     uint32_t iounit = req_iounit(req);
     pthread_mutex_lock(&fid->lock);
     if (fid->file || fid->kind != FID_FILE) {
@@ -135,15 +134,4 @@ int fid_dir_node(struct p9_fid *fid, struct fsdrv_node **out)
         return -EBADF;
     *out = p9_fid_node(fid);
     return 0;
-}
-
-void rebase_after_rename(struct p9_request *req, const struct fsdrv_node *olddir,
-                         const char *oldname, const struct fsdrv_node *newdir,
-                         const char *newname)
-{
-    struct fsdrv_node *from = fsdrv_child(olddir, oldname);
-    struct fsdrv_node *to = fsdrv_child(newdir, newname);
-    p9_session_rebase_fids(req->session, from, to);
-    fsdrv_node_unref(from);
-    fsdrv_node_unref(to);
 }

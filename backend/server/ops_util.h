@@ -47,9 +47,4 @@ int open_fid(struct p9_request *req, struct p9_fid *fid, int flags);
 /* The node of a fid that must be a directory (for creation ops). */
 int fid_dir_node(struct p9_fid *fid, struct fsdrv_node **out);
 
-/* Records a rename in the session's fids: `olddir/oldname` is now `newdir/newname`. */
-void rebase_after_rename(struct p9_request *req, const struct fsdrv_node *olddir,
-                         const char *oldname, const struct fsdrv_node *newdir,
-                         const char *newname);
-
 #endif

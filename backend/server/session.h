@@ -109,7 +109,7 @@ struct p9_session {
 struct p9_fid *p9_fid_new(uint32_t num, uid_t uid, struct fsdrv_node *node);
 struct p9_fid *p9_fid_ref(struct p9_fid *fid);
 void p9_fid_unref(struct p9_fid *fid);
-/* The fid's current node, referenced (renames may swap it). */
+/* The fid's current node, referenced (a 9P2000.u Tcreate swaps it). */
 struct fsdrv_node *p9_fid_node(struct p9_fid *fid);
 /* NULL if unknown. */
 struct p9_fid *p9_session_fid(struct p9_session *s, uint32_t num);
@@ -125,9 +125,6 @@ int p9_fid_charge(struct p9_session *s, struct p9_fid *fid, uint64_t bytes);
 struct p9_fid *p9_session_take_fid(struct p9_session *s, uint32_t num);
 /* Drops every fid (Tversion, session end). */
 void p9_session_clear_fids(struct p9_session *s);
-/* After a successful rename of `from` to `to`: moves every fid at or below it. */
-void p9_session_rebase_fids(struct p9_session *s, const struct fsdrv_node *from,
-                            const struct fsdrv_node *to);
 
 /*
  * A guest's request failed because it reached one of its limits (`what`):

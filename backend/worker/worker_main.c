@@ -80,7 +80,12 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
         /* Unconfined (debugging): the export as the supervisor opened it. */
         snprintf(path, sizeof(path), "/proc/self/fd/%d", export_fd);
     }
-    int err = fsdrv_export_open(path, cfg, out);
+    /* Confined, the handles' share of the descriptors is known (and the
+     * filter has no getrlimit for fsdrv to find it). */
+    struct fsdrv_config opened = *cfg;
+    if (a->sandbox && !opened.max_handles)
+        opened.max_handles = SANDBOX_FD_OVERHEAD / 2;
+    int err = fsdrv_export_open(path, &opened, out);
     if (err)
         *why = g_strdup_printf("cannot open the export: %s", g_strerror(-err));
     return err;

@@ -43,6 +43,13 @@ struct fx {
                     fx_a_, #op, fx_b_);                                        \
     } while (0)
 
+/* A node's path from the root (fsdrv_node_path), NULL once unnamed. */
+#define fx_assert_path(node, want)                                             \
+    do {                                                                       \
+        g_autofree char *fx_p_ = fsdrv_node_path(node);                        \
+        g_assert_cmpstr(fx_p_, ==, (want));                                    \
+    } while (0)
+
 typedef void (*fx_test_fn)(struct fx *fx, gconstpointer variant);
 
 /* Registers `fn` as /fsdrv/<variant>/<name> for every variant. */

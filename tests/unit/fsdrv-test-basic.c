@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -38,19 +39,22 @@ static void test_name_valid(void)
     g_free(over);
 }
 
+/* Nodes made by name (fsdrv_child): their places, without the filesystem. */
 static void test_nodes(struct fx *fx, gconstpointer v)
 {
     struct fsdrv_node *root = fsdrv_root(fx->exp);
+    char name[NAME_MAX + 1];
     g_assert_true(fsdrv_node_is_root(root));
-    g_assert_cmpstr(fsdrv_node_path(root), ==, "");
-    g_assert_cmpstr(fsdrv_node_name(root), ==, ".");
+    fx_assert_path(root, "");
+    fsdrv_node_name(root, name);
+    g_assert_cmpstr(name, ==, ".");
 
     struct fsdrv_node *a = fsdrv_child(root, "a");
     struct fsdrv_node *ab = fsdrv_child(a, "b");
     struct fsdrv_node *abc = fsdrv_child(ab, "c");
-    struct fsdrv_node *ax = fsdrv_child(root, "ax");
-    g_assert_cmpstr(fsdrv_node_path(abc), ==, "a/b/c");
-    g_assert_cmpstr(fsdrv_node_name(abc), ==, "c");
+    fx_assert_path(abc, "a/b/c");
+    fsdrv_node_name(abc, name);
+    g_assert_cmpstr(name, ==, "c");
     g_assert_false(fsdrv_node_is_root(a));
     g_assert_null(fsdrv_child(root, "x/y"));
     g_assert_null(fsdrv_child(root, ".."));
@@ -58,7 +62,7 @@ static void test_nodes(struct fx *fx, gconstpointer v)
     g_assert_null(fsdrv_child(root, ""));
 
     struct fsdrv_node *p = fsdrv_node_parent(abc);
-    g_assert_cmpstr(fsdrv_node_path(p), ==, "a/b");
+    g_assert_true(p == ab);
     fsdrv_node_unref(p);
     p = fsdrv_node_parent(a);
     g_assert_true(fsdrv_node_is_root(p));
@@ -67,34 +71,115 @@ static void test_nodes(struct fx *fx, gconstpointer v)
     g_assert_true(fsdrv_node_is_root(p));
     fsdrv_node_unref(p);
 
-    /* rename a -> z/y: a, a/b/c follow; "ax" only shares a prefix */
-    struct fsdrv_node *z = fsdrv_child(root, "z");
-    struct fsdrv_node *zy = fsdrv_child(z, "y");
-    struct fsdrv_node *r = fsdrv_node_rebase(abc, a, zy);
-    g_assert_cmpstr(fsdrv_node_path(r), ==, "z/y/b/c");
-    fsdrv_node_unref(r);
-    r = fsdrv_node_rebase(a, a, zy);
-    g_assert_cmpstr(fsdrv_node_path(r), ==, "z/y");
-    fsdrv_node_unref(r);
-    g_assert_null(fsdrv_node_rebase(ax, a, zy));
-    g_assert_null(fsdrv_node_rebase(root, a, zy));
-    /* moved up to the root's level */
-    r = fsdrv_node_rebase(abc, ab, z);
-    g_assert_cmpstr(fsdrv_node_path(r), ==, "z/c");
-    fsdrv_node_unref(r);
-
     struct fsdrv_node *ref = fsdrv_node_ref(abc);
     g_assert_true(ref == abc);
     fsdrv_node_unref(ref);
-    g_assert_cmpstr(fsdrv_node_path(abc), ==, "a/b/c");
-
-    fsdrv_node_unref(zy);
-    fsdrv_node_unref(z);
-    fsdrv_node_unref(ax);
-    fsdrv_node_unref(abc);
-    fsdrv_node_unref(ab);
+    /* The child holds its ancestors: dropping them first is fine. */
     fsdrv_node_unref(a);
+    fsdrv_node_unref(ab);
+    fx_assert_path(abc, "a/b/c");
+    fsdrv_node_unref(abc);
     fsdrv_node_unref(root);
+}
+
+static uint64_t handles(struct fx *fx)
+{
+    struct fsdrv_usage u;
+    fsdrv_export_usage(fx->exp, &u);
+    return u.handles;
+}
+
+/*
+ * Handles, not paths: one node per inode, shared by every walk; the host
+ * renaming a directory above a node or the node's own inode does not break
+ * it; the client's renames and removals move it; past the handle limit a
+ * node is found by name.
+ */
+static void test_handles(struct fx *fx, gconstpointer v)
+{
+    fx_mkdir(fx, "a");
+    fx_mkdir(fx, "a/b");
+    fx_write(fx, "a/b/f", "data", 4);
+    struct stat st;
+    struct fsdrv_node *f = fx_walk(fx, "a/b/f", &st), *again = fx_walk(fx, "a/b/f", &st);
+    g_assert_true(f == again);
+    fsdrv_node_unref(again);
+    struct fsdrv_node *b = fx_walk(fx, "a/b", &st);
+    g_assert_cmpuint(handles(fx), >=, 2);       /* a and b were used as directories */
+
+    /* The host moves "a" and renames "f": the node still reads its file. */
+    char *from = fx_path(fx, "a"), *to = fx_path(fx, "moved");
+    g_assert_cmpint(rename(from, to), ==, 0);
+    g_free(from);
+    g_free(to);
+    struct fsdrv_file *file = NULL;
+    char buf[8] = { 0 };
+    g_assert_cmpint(fsdrv_open(fx->exp, f, O_RDONLY, NULL, &file), ==, 0);
+    g_assert_cmpint(fsdrv_pread(file, buf, sizeof(buf), 0, NULL), ==, 4);
+    g_assert_cmpstr(buf, ==, "data");
+    fsdrv_close(file);
+    from = fx_path(fx, "moved/b/f");
+    to = fx_path(fx, "moved/b/g");
+    g_assert_cmpint(rename(from, to), ==, 0);
+    g_free(from);
+    g_free(to);
+    g_assert_cmpint(fsdrv_getattr(fx->exp, f, NULL, &st), ==, 0);
+    g_assert_cmpint(st.st_size, ==, 4);
+    g_assert_cmpint(fsdrv_open(fx->exp, f, O_RDONLY, NULL, &file), ==, 0);
+    fsdrv_close(file);
+    /* Its directory's node creates where the directory is now. */
+    struct fsdrv_node *made = NULL;
+    g_assert_cmpint(fsdrv_create(fx->exp, b, "new", O_RDWR, 0600, NULL, &made, NULL, NULL), ==, 0);
+    g_assert_cmpint(fx_lstat(fx, "moved/b/new", &st), ==, 0);
+
+    /* The client renames b: nodes beneath it follow, with no fid to fix up. */
+    struct fsdrv_node *root = fsdrv_root(fx->exp), *moved = fx_walk(fx, "moved", &st);
+    g_assert_true(moved != NULL);
+    struct fsdrv_node *bparent = fsdrv_node_parent(b);
+    char bname[NAME_MAX + 1];
+    fsdrv_node_name(b, bname);
+    g_assert_cmpint(fsdrv_rename(fx->exp, bparent, bname, root, "c"), ==, 0);
+    fsdrv_node_unref(bparent);
+    fx_assert_path(b, "c");
+    fx_assert_path(made, "c/new");
+    g_assert_cmpint(fsdrv_remove(fx->exp, made), ==, 0);
+    g_assert_cmpint(fx_lstat(fx, "c/new", &st), ==, -ENOENT);
+    fx_assert_path(made, NULL);                 /* unnamed now */
+    g_assert_cmpint(fsdrv_remove(fx->exp, made), ==, -ENOENT);
+    fsdrv_node_unref(made);
+
+    /* Replaced by a rename: the replaced node loses its name. */
+    fx_write(fx, "x", "x", 1);
+    fx_write(fx, "y", "y", 1);
+    struct fsdrv_node *x = fx_walk(fx, "x", &st), *y = fx_walk(fx, "y", &st);
+    g_assert_cmpint(fsdrv_rename(fx->exp, root, "x", root, "y"), ==, 0);
+    fx_assert_path(x, "y");
+    fx_assert_path(y, NULL);
+    fsdrv_node_unref(x);
+    fsdrv_node_unref(y);
+
+    fsdrv_node_unref(moved);
+    fsdrv_node_unref(root);
+    fsdrv_node_unref(b);
+    fsdrv_node_unref(f);
+    g_assert_cmpuint(handles(fx), ==, 0);       /* every node is gone */
+
+    /* Past the limit: nodes without handles, found by name. */
+    fx->cfg.max_handles = 1;
+    fx_reopen(fx);
+    fx_mkdir(fx, "p");
+    fx_mkdir(fx, "p/q");
+    fx_mkdir(fx, "p/q/r");
+    fx_write(fx, "p/q/r/s", "deep", 4);
+    struct fsdrv_node *s = fx_walk(fx, "p/q/r/s", &st);
+    g_assert_cmpuint(handles(fx), ==, 1);
+    g_assert_cmpint(fsdrv_open(fx->exp, s, O_RDONLY, NULL, &file), ==, 0);
+    g_assert_cmpint(fsdrv_pread(file, buf, sizeof(buf), 0, NULL), ==, 4);
+    fsdrv_close(file);
+    g_assert_cmpint(fsdrv_getattr(fx->exp, s, NULL, &st), ==, 0);
+    g_assert_cmpuint(handles(fx), ==, 1);
+    fsdrv_node_unref(s);
+    g_assert_cmpuint(handles(fx), ==, 0);
 }
 
 static void test_file_id(struct fx *fx, gconstpointer v)
@@ -170,11 +255,11 @@ static void test_walk(struct fx *fx, gconstpointer v)
     struct stat st, host, rootst;
     struct fsdrv_node *d = fx_walk(fx, "d", &st), *n = NULL;
     g_assert_true(S_ISDIR(st.st_mode));
-    g_assert_cmpstr(fsdrv_node_path(d), ==, "d");
+    fx_assert_path(d, "d");
 
     g_assert_cmpint(fsdrv_walk(fx->exp, d, "f", &n, &st), ==, 0);
     g_assert_true(S_ISREG(st.st_mode));
-    g_assert_cmpstr(fsdrv_node_path(n), ==, "d/f");
+    fx_assert_path(n, "d/f");
     /* A file has no children, and ".." of a file is no directory either. */
     struct fsdrv_node *bad = NULL;
     g_assert_cmpint(fsdrv_walk(fx->exp, n, "x", &bad, &st), ==, -ENOTDIR);
@@ -232,7 +317,7 @@ static void test_create_io(struct fx *fx, gconstpointer v)
 
     g_assert_cmpint(fsdrv_create(fx->exp, fx->rootnode, "f", O_RDWR, 0640, &cred_a,
                                  &node, &f, &st), ==, 0);
-    g_assert_cmpstr(fsdrv_node_path(node), ==, "f");
+    fx_assert_path(node, "f");
     g_assert_false(fsdrv_file_is_dir(f));
     g_assert_true(S_ISREG(st.st_mode));
     g_assert_cmpint(fx_lstat(fx, "f", &host), ==, 0);
@@ -860,6 +945,7 @@ void fsdrv_tests_basic(void)
     g_test_add_func("/fsdrv/bad_export", test_bad_export);
     g_test_add_func("/fsdrv/local_fs", test_local_fs);
     fx_add_once("nodes", test_nodes);
+    fx_add("handles", test_handles);
     fx_add_once("file_id", test_file_id);
     fx_add("walk", test_walk);
     fx_add("create_io", test_create_io);
