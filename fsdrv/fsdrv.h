@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <time.h>
@@ -255,6 +256,9 @@ bool fsdrv_export_is_local(const struct fsdrv_export *exp);
 
 ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offset,
                     struct fsdrv_cancel *cancel);
+/* fsdrv_pread into n pieces (a stream fills the first one only). */
+ssize_t fsdrv_preadv(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
+                     struct fsdrv_cancel *cancel);
 ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
                      off_t offset, struct fsdrv_cancel *cancel);
 int fsdrv_fsync(struct fsdrv_file *file, bool datasync);

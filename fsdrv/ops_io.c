@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fsdrv/internal.h"
@@ -130,6 +131,23 @@ ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offs
         return err ? err : stream_io(file, buf, count, false, cancel);
     }
     return n < 0 ? -errno : n;
+}
+
+ssize_t fsdrv_preadv(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
+                     struct fsdrv_cancel *cancel)
+{
+    if (offset < 0 || n < 0)
+        return -EINVAL;
+    if (fsdrv_cancelled(cancel))
+        return -EINTR;
+    /* A stream is read as by fsdrv_pread, into the first piece: a short read. */
+    if (is_stream(file) || n <= 1)
+        return fsdrv_pread(file, n ? iov[0].iov_base : NULL, n ? iov[0].iov_len : 0, offset,
+                           cancel);
+    ssize_t got = FSDRV_NOINTR(preadv(file->fd, iov, n, offset));
+    if (got < 0 && errno == ESPIPE)
+        return fsdrv_pread(file, iov[0].iov_base, iov[0].iov_len, offset, cancel);
+    return got < 0 ? -errno : got;
 }
 
 ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,

@@ -231,23 +231,17 @@ void ring_take(struct ring_reader *r, void *dst, uint32_t size)
     publish_index(r->shared_cons, r->cons);
 }
 
-enum ring_status ring_putv(struct ring_writer *w, const struct iovec *iov, int n,
-                           const char **why)
+enum ring_status ring_space(struct ring_writer *w, uint32_t size, struct iovec iov[2], int *n,
+                            const char **why)
 {
-    RING_IDX cons, own_prod, used, at;
-    uint64_t total = 0;
+    RING_IDX cons, own_prod, used;
 
+    *n = 0;
     if (w->fault.why)
         return report_fault(&w->fault, why);
-
-    assert(n >= 0);
-    for (int i = 0; i < n; i++)
-        total += iov[i].iov_len;
-    if (total > w->size)
-        return set_fault(&w->fault, "message larger than the ring",
-                         total > UINT32_MAX ? UINT32_MAX : (uint32_t)total, w->size,
-                         why);
-    if (total == 0)
+    if (size > w->size)
+        return set_fault(&w->fault, "message larger than the ring", size, w->size, why);
+    if (size == 0)
         return RING_OK;
 
     cons = load_peer_index(w->shared_cons);
@@ -262,18 +256,46 @@ enum ring_status ring_putv(struct ring_writer *w, const struct iovec *iov, int n
     if (used > w->size)
         return set_fault(&w->fault, "consumer index outside the ring", used, w->size,
                          why);
-    if (w->size - used < total)
+    if (w->size - used < size)
         return RING_FULL;
 
-    at = w->prod;
+    RING_IDX offset = xen_9pfs_mask(w->prod, w->size);
+    uint32_t first = size < w->size - offset ? size : w->size - offset;
+    iov[0] = (struct iovec){ w->data + offset, first };
+    *n = 1;
+    if (first < size)
+        iov[(*n)++] = (struct iovec){ w->data, size - first };
+    return RING_OK;
+}
+
+void ring_commit(struct ring_writer *w, uint32_t size)
+{
+    w->prod += size;
+    publish_index(w->shared_prod, w->prod); /* release: data before index (wmb) */
+}
+
+enum ring_status ring_putv(struct ring_writer *w, const struct iovec *iov, int n,
+                           const char **why)
+{
+    uint64_t total = 0;
+    assert(n >= 0);
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len;
+    struct iovec space[2];
+    int pieces;
+    enum ring_status st = ring_space(w, total > UINT32_MAX ? UINT32_MAX : (uint32_t)total,
+                                     space, &pieces, why);
+    if (st != RING_OK || total == 0)
+        return st;
+
+    RING_IDX at = w->prod;
     for (int i = 0; i < n; i++) {
         if (iov[i].iov_len == 0)
             continue;
         copy_to_ring(w->data, w->size, at, iov[i].iov_base, (uint32_t)iov[i].iov_len);
         at += (RING_IDX)iov[i].iov_len;
     }
-    w->prod = at;
-    publish_index(w->shared_prod, w->prod); /* release: data before index (wmb) */
+    ring_commit(w, (uint32_t)total);
     return RING_OK;
 }
 

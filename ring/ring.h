@@ -170,6 +170,19 @@ void ring_take(struct ring_reader *r, void *dst, uint32_t size);
 enum ring_status ring_put(struct ring_writer *w, const void *msg, uint32_t size,
                           const char **why);
 
+/*
+ * Room to write one message of `size` bytes in place, checked as ring_putv
+ * checks: on RING_OK, iov[0..*n) (one piece, or two across the wrap) are the
+ * ring's bytes from the producer index.  Nothing is published until
+ * ring_commit(w, used) with used <= size; no other message may be put
+ * meanwhile.  The peer sees the bytes before then (they are its memory): the
+ * writer never reads them back.
+ */
+enum ring_status ring_space(struct ring_writer *w, uint32_t size, struct iovec iov[2], int *n,
+                            const char **why);
+/* Publishes the first `size` bytes of the last ring_space: barrier, one index store. */
+void ring_commit(struct ring_writer *w, uint32_t size);
+
 /* Same, gathering the message from n pieces (e.g. header + payload). */
 enum ring_status ring_putv(struct ring_writer *w, const struct iovec *iov, int n,
                            const char **why);

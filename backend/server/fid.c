@@ -48,14 +48,53 @@ struct fsdrv_node *p9_fid_node(struct p9_fid *fid)
     return node;
 }
 
+static unsigned shard_of(uint32_t num)
+{
+    return num % P9_FID_SHARDS;
+}
+
+void p9_fid_table_init(struct p9_fid_table *t)
+{
+    for (unsigned i = 0; i < P9_FID_SHARDS; i++) {
+        pthread_mutex_init(&t->shard[i].lock, NULL);
+        t->shard[i].fids = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                                 (GDestroyNotify)p9_fid_unref);
+    }
+    atomic_init(&t->count, 0);
+}
+
+void p9_fid_table_destroy(struct p9_fid_table *t)
+{
+    for (unsigned i = 0; i < P9_FID_SHARDS; i++) {
+        g_hash_table_destroy(t->shard[i].fids);
+        pthread_mutex_destroy(&t->shard[i].lock);
+    }
+}
+
 struct p9_fid *p9_session_fid(struct p9_session *s, uint32_t num)
 {
-    pthread_mutex_lock(&s->lock);
-    struct p9_fid *fid = g_hash_table_lookup(s->fids, GUINT_TO_POINTER(num));
+    unsigned i = shard_of(num);
+    pthread_mutex_lock(&s->fids.shard[i].lock);
+    struct p9_fid *fid = g_hash_table_lookup(s->fids.shard[i].fids, GUINT_TO_POINTER(num));
     if (fid)
         p9_fid_ref(fid);
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->fids.shard[i].lock);
     return fid;
+}
+
+bool p9_session_fid_is_local(struct p9_session *s, uint32_t num)
+{
+    unsigned i = shard_of(num);
+    pthread_mutex_lock(&s->fids.shard[i].lock);
+    struct p9_fid *fid = g_hash_table_lookup(s->fids.shard[i].fids, GUINT_TO_POINTER(num));
+    bool local = false;
+    if (fid && fid->kind == FID_FILE) {
+        pthread_mutex_lock(&fid->lock);
+        local = fid->file && fsdrv_file_is_local(fid->file);
+        pthread_mutex_unlock(&fid->lock);
+    }
+    pthread_mutex_unlock(&s->fids.shard[i].lock);
+    return local;
 }
 
 int p9_fid_charge(struct p9_session *s, struct p9_fid *fid, uint64_t bytes)
@@ -82,21 +121,25 @@ int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
                                         fid->xattr_size);
     if (err)
         return err;
+    unsigned i = shard_of(fid->num);
     pthread_mutex_lock(&s->lock);
+    pthread_mutex_lock(&s->fids.shard[i].lock);
     /* A flushed request must leave no trace (docs/design.md: a cancelled Twalk's
      * newfid does not appear), so the check and the insert share the lock
      * the flush takes. */
     if (atomic_load(&req->cancel.requested))
         err = -EINTR;
-    else if (g_hash_table_contains(s->fids, GUINT_TO_POINTER(fid->num)))
+    else if (g_hash_table_contains(s->fids.shard[i].fids, GUINT_TO_POINTER(fid->num)))
         err = -EBADF;
-    else if (g_hash_table_size(s->fids) >= s->cfg.max_fids) {
+    else if (atomic_load(&s->fids.count) >= s->cfg.max_fids) {
         p9_session_limit_hit(s, "max fids");
         err = -EMFILE;
     } else {
-        g_hash_table_insert(s->fids, GUINT_TO_POINTER(fid->num), p9_fid_ref(fid));
+        g_hash_table_insert(s->fids.shard[i].fids, GUINT_TO_POINTER(fid->num), p9_fid_ref(fid));
+        atomic_fetch_add(&s->fids.count, 1);
         req->committed = true;
     }
+    pthread_mutex_unlock(&s->fids.shard[i].lock);
     pthread_mutex_unlock(&s->lock);
     return err;
 }
@@ -104,19 +147,25 @@ int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
 struct p9_fid *p9_session_take_fid(struct p9_session *s, uint32_t num)
 {
     struct p9_fid *fid = NULL;
-    pthread_mutex_lock(&s->lock);
-    g_hash_table_steal_extended(s->fids, GUINT_TO_POINTER(num), NULL, (gpointer *)&fid);
-    pthread_mutex_unlock(&s->lock);
+    unsigned i = shard_of(num);
+    pthread_mutex_lock(&s->fids.shard[i].lock);
+    if (g_hash_table_steal_extended(s->fids.shard[i].fids, GUINT_TO_POINTER(num), NULL,
+                                    (gpointer *)&fid))
+        atomic_fetch_sub(&s->fids.count, 1);
+    pthread_mutex_unlock(&s->fids.shard[i].lock);
     return fid;
 }
 
 void p9_session_clear_fids(struct p9_session *s)
 {
-    pthread_mutex_lock(&s->lock);
-    GHashTable *old = s->fids;
-    s->fids = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                    (GDestroyNotify)p9_fid_unref);
-    pthread_mutex_unlock(&s->lock);
-    /* Closing files may take time: outside the lock. */
-    g_hash_table_destroy(old);
+    for (unsigned i = 0; i < P9_FID_SHARDS; i++) {
+        pthread_mutex_lock(&s->fids.shard[i].lock);
+        GHashTable *old = s->fids.shard[i].fids;
+        s->fids.shard[i].fids = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                                      (GDestroyNotify)p9_fid_unref);
+        atomic_fetch_sub(&s->fids.count, g_hash_table_size(old));
+        pthread_mutex_unlock(&s->fids.shard[i].lock);
+        /* Closing files may take time: outside the lock. */
+        g_hash_table_destroy(old);
+    }
 }

@@ -181,8 +181,17 @@ int op_read(struct p9_request *req)
             } else if (offset > INT64_MAX) {
                 err = -EINVAL;
             } else {
-                uint8_t *buf = p9_reply_payload(req, cap);
-                ssize_t got = fsdrv_pread(file, buf, cap, offset, &req->cancel);
+                /* A local file's data goes straight into the transport's
+                 * space when it has room (Xen: the ring), else via a buffer. */
+                struct iovec place[2];
+                int pieces;
+                ssize_t got;
+                if (fsdrv_file_is_local(file) &&
+                    p9_reply_payload_in_place(req, cap, place, &pieces))
+                    got = fsdrv_preadv(file, place, pieces, offset, &req->cancel);
+                else
+                    got = fsdrv_pread(file, p9_reply_payload(req, cap), cap, offset,
+                                      &req->cancel);
                 if (got < 0)
                     err = got;
                 else

@@ -12,15 +12,17 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct fsdrv_export;
 struct p9_session;
 
 /* A reply ready to go out, as the transport sees it. */
 struct p9_reply {
-    uint8_t *buf;               /* whole message, header included */
+    uint8_t *buf;               /* whole message, header included (NULL: in_place) */
     uint32_t size;
     uint32_t origin;            /* the transport's tag for where the request came from */
+    bool in_place;              /* written into the space reply_space gave: only publish it */
     struct p9_reply *next;      /* free for the transport's own queue */
 };
 
@@ -33,6 +35,15 @@ struct p9_transport_ops {
     void (*send)(void *ctx, struct p9_reply *reply);
     /* The session can take requests again after refusing (see can_accept). */
     void (*wake)(void *ctx);
+    /*
+     * Optional: space for a reply of up to `size` bytes on `origin`, to be
+     * written in place and then sent (in_place) by the calling thread before
+     * it does anything else, so that a read lands straight in the transport
+     * (Xen: the ring's data pages, docs/design.md "Concurrency").  Fills
+     * iov[0..*n) (two pieces across a ring's wrap) and returns true; false
+     * when there is no room now or the calling thread cannot write there.
+     */
+    bool (*reply_space)(void *ctx, uint32_t origin, uint32_t size, struct iovec iov[2], int *n);
 };
 
 struct p9_session_config {

@@ -105,6 +105,41 @@ uint8_t *p9_reply_payload(struct p9_request *req, uint32_t cap)
     return req->data + P9_HDR_SIZE + 4;
 }
 
+bool p9_reply_payload_in_place(struct p9_request *req, uint32_t cap, struct iovec payload[2],
+                               int *n)
+{
+    struct p9_session *s = req->session;
+    *n = 0;
+    if (!s->ops->reply_space ||
+        !s->ops->reply_space(s->ctx, req->reply.origin, P9_HDR_SIZE + 4 + cap, req->place,
+                             &req->place_n))
+        return false;
+    /* The payload starts behind the header and the count. */
+    size_t skip = P9_HDR_SIZE + 4;
+    for (int i = 0; i < req->place_n; i++) {
+        struct iovec piece = req->place[i];
+        if (piece.iov_len <= skip) {
+            skip -= piece.iov_len;
+            continue;
+        }
+        payload[(*n)++] = (struct iovec){ (uint8_t *)piece.iov_base + skip,
+                                          piece.iov_len - skip };
+        skip = 0;
+    }
+    return true;
+}
+
+/* Writes `len` bytes into the transport's space (req->place) from its start. */
+static void put_in_place(struct p9_request *req, const uint8_t *bytes, size_t len)
+{
+    for (int i = 0; i < req->place_n && len; i++) {
+        size_t n = MIN(len, req->place[i].iov_len);
+        memcpy(req->place[i].iov_base, bytes, n);
+        bytes += n;
+        len -= n;
+    }
+}
+
 static int errno_of(int err)
 {
     return err < 0 ? -err : EIO;
@@ -139,6 +174,15 @@ static int encode_reply(struct p9_request *req, int result)
         buf = g_malloc(size);
         p9_encode(buf + P9_HDR_SIZE, fmt, a, req->dialect);
         p9_put_header(buf, size, id, req->tag);
+    } else if (req->place_n) {
+        /* The payload is in the transport's space: the header and count go before it. */
+        uint8_t head[P9_HDR_SIZE + 4];
+        size = P9_HDR_SIZE + p9_encode(head + P9_HDR_SIZE, req->op->rfmt, req->out.a,
+                                       req->dialect);
+        p9_put_header(head, size, req->op->id + 1, req->tag);
+        put_in_place(req, head, sizeof(head));
+        buf = NULL;
+        req->reply.in_place = true;
     } else if (req->data) {
         /* The payload is in place behind room for the header and count. */
         buf = req->data;
@@ -277,13 +321,7 @@ static bool runs_here_locked(struct p9_session *s, struct p9_request *req)
     case P9_TREADDIR: num = req->in.treaddir.fid.d; break;
     default: return false;
     }
-    struct p9_fid *fid = g_hash_table_lookup(s->fids, GUINT_TO_POINTER(num));
-    if (!fid || fid->kind != FID_FILE)
-        return false;
-    pthread_mutex_lock(&fid->lock);     /* after the session's, as renames take them */
-    bool local = fid->file && fsdrv_file_is_local(fid->file);
-    pthread_mutex_unlock(&fid->lock);
-    return local;
+    return p9_session_fid_is_local(s, num);
 }
 
 void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32_t origin)
@@ -374,8 +412,7 @@ struct p9_session *p9_session_new(const struct p9_session_config *cfg,
     s->dialect = P9_DIALECT_NONE;
     s->msize = cfg->max_msize;
     s->tags = g_hash_table_new(g_direct_hash, g_direct_equal);
-    s->fids = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                    (GDestroyNotify)p9_fid_unref);
+    p9_fid_table_init(&s->fids);
     return s;
 }
 
@@ -428,7 +465,7 @@ void p9_session_get_stats(struct p9_session *s, struct p9_session_stats *out)
     out->requests = s->handled;
     out->inflight = s->inflight;
     out->buffered = s->buffered;
-    out->fids = g_hash_table_size(s->fids);
+    out->fids = atomic_load(&s->fids.count);
     out->held = atomic_load(&s->held);
     out->msize = s->msize;
     pthread_mutex_unlock(&s->lock);
@@ -438,7 +475,7 @@ void p9_session_unref(struct p9_session *s)
 {
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
-    g_hash_table_destroy(s->fids);
+    p9_fid_table_destroy(&s->fids);
     g_hash_table_destroy(s->tags);
     pthread_cond_destroy(&s->work_ready);
     pthread_mutex_destroy(&s->lock);

@@ -38,6 +38,8 @@ struct p9_request {
     struct p9_args in;              /* decoded request body */
     union p9_reply_args out;        /* reply body the handler fills (out.rwalk.wqids) */
     uint8_t *data;                  /* reply buffer when the handler wrote a payload */
+    struct iovec place[2];          /* the transport's space the reply is written into */
+    int place_n;                    /* pieces of it; 0: none */
     void *scratch;                  /* handler storage the reply points into */
     struct p9_reply reply;
     struct fsdrv_cancel cancel;
@@ -78,6 +80,19 @@ struct p9_fid {
     uint64_t dir_cookie;            /* fsdrv_readdir position */
 };
 
+/*
+ * The fids of a session, sharded by number so that looking one up (every
+ * request does) takes a lock no other request on another fid needs.
+ */
+#define P9_FID_SHARDS 16
+struct p9_fid_table {
+    struct {
+        pthread_mutex_t lock;
+        GHashTable *fids;           /* fid number -> struct p9_fid (a reference) */
+    } shard[P9_FID_SHARDS];
+    atomic_uint count;
+};
+
 struct p9_session {
     atomic_int refs;                /* the transport's + one per live request */
     pthread_mutex_t lock;
@@ -89,7 +104,7 @@ struct p9_session {
     unsigned dialect;               /* P9_DIALECT_NONE until Tversion */
     uint32_t msize;
     GHashTable *tags;               /* tag -> struct p9_request */
-    GHashTable *fids;               /* fid number -> struct p9_fid */
+    struct p9_fid_table fids;       /* fid number -> struct p9_fid */
     atomic_uint_fast64_t held;      /* bytes the fids hold, at most cfg.max_held */
     struct p9_request *all;         /* every live request (freed at close) */
     unsigned inflight;
@@ -106,6 +121,10 @@ struct p9_session {
 };
 
 /* ---- fids (fid.c) ---- */
+void p9_fid_table_init(struct p9_fid_table *t);
+void p9_fid_table_destroy(struct p9_fid_table *t);
+/* Whether fid `num` is a file open on a local file system (session.c runs_here_locked). */
+bool p9_session_fid_is_local(struct p9_session *s, uint32_t num);
 struct p9_fid *p9_fid_new(uint32_t num, uid_t uid, struct fsdrv_node *node);
 struct p9_fid *p9_fid_ref(struct p9_fid *fid);
 void p9_fid_unref(struct p9_fid *fid);
@@ -113,7 +132,8 @@ void p9_fid_unref(struct p9_fid *fid);
 struct fsdrv_node *p9_fid_node(struct p9_fid *fid);
 /* NULL if unknown. */
 struct p9_fid *p9_session_fid(struct p9_session *s, uint32_t num);
-/* -EBADF (in use) or -EINTR (the request was flushed meanwhile); takes a ref on success. */
+/* -EBADF (in use) or -EINTR (the request was flushed meanwhile); takes a ref on success.
+ * Takes the session's lock (a flush's), then the shard's. */
 int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid);
 /*
  * Charges `bytes` more to the fid's session's memory budget: -ENOMEM (and
@@ -136,6 +156,14 @@ void p9_session_limit_hit(struct p9_session *s, const char *what);
 /* ---- replies from handlers ---- */
 /* A payload area of `cap` bytes inside the reply (Rread, Rreaddir). */
 uint8_t *p9_reply_payload(struct p9_request *req, uint32_t cap);
+/*
+ * The same in the transport's own space, when it offers some now
+ * (p9_transport_ops.reply_space): the pieces of the payload area in
+ * payload[0..*n), true; else false (use p9_reply_payload).  The handler
+ * fills them and returns with out.rread.data's ptr NULL, on this thread.
+ */
+bool p9_reply_payload_in_place(struct p9_request *req, uint32_t cap, struct iovec payload[2],
+                               int *n);
 
 /* ---- workers (workers.c) ---- */
 void p9_workers_enqueue(struct p9_session *s, struct p9_request *req);

@@ -52,7 +52,15 @@ static void device_wake(void *ctx)
         xen_ring_kick(d->rings[i]);
 }
 
-static const struct p9_transport_ops device_ops = { .send = device_send, .wake = device_wake };
+static bool device_reply_space(void *ctx, uint32_t origin, uint32_t size, struct iovec iov[2],
+                               int *n)
+{
+    struct device *d = ctx;
+    return xen_ring_reply_space(d->rings[origin], size, iov, n);
+}
+
+static const struct p9_transport_ops device_ops = { .send = device_send, .wake = device_wake,
+                                                    .reply_space = device_reply_space };
 
 static void ring_failed(void *ctx, const char *why)
 {

@@ -57,11 +57,13 @@ struct xen_ring {
     /* stats */
     atomic_uint_fast64_t requests_in, replies_out, bytes_in, bytes_out;
     atomic_uint_fast64_t reply_waits;   /* replies that waited for room in "in" */
+    atomic_uint_fast64_t in_place;      /* replies written straight into "in" */
     atomic_uint out_peak;               /* most request bytes seen queued in "out" */
     atomic_uint unconsumed_count;       /* length of `unconsumed`, for other threads */
     atomic_uint unpublished_count;      /* replies sent to us, not in the ring yet */
     bool waiting;                       /* ring thread: the backlog head found no room */
     bool queued_here;                   /* ring thread: it queued a reply itself (no wake) */
+    bool published_here;                /* ring thread: it published a reply in place */
 };
 
 struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned index,
@@ -183,6 +185,19 @@ static bool deliver_consumed(struct xen_ring *r)
     return true;
 }
 
+/* `reply` is in the ring, up to the producer index: it is delivered once consumed. */
+static void record_published(struct xen_ring *r, struct p9_reply *reply)
+{
+    atomic_fetch_sub_explicit(&r->unpublished_count, 1, memory_order_relaxed);
+    struct published *p = g_new(struct published, 1);
+    p->reply = reply;
+    p->end = r->replies.prod;
+    g_queue_push_tail(&r->unconsumed, p);
+    atomic_fetch_add_explicit(&r->unconsumed_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->replies_out, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->bytes_out, reply->size, memory_order_relaxed);
+}
+
 static bool publish_replies(struct xen_ring *r, bool *notify)
 {
     take_queue(r);
@@ -202,14 +217,7 @@ static bool publish_replies(struct xen_ring *r, bool *notify)
         r->backlog_head = reply->next;
         if (!r->backlog_head)
             r->backlog_tail = NULL;
-        atomic_fetch_sub_explicit(&r->unpublished_count, 1, memory_order_relaxed);
-        struct published *p = g_new(struct published, 1);
-        p->reply = reply;
-        p->end = r->replies.prod;
-        g_queue_push_tail(&r->unconsumed, p);
-        atomic_fetch_add_explicit(&r->unconsumed_count, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&r->replies_out, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&r->bytes_out, reply->size, memory_order_relaxed);
+        record_published(r, reply);
         *notify = true;
     }
     return true;
@@ -276,6 +284,8 @@ static void *ring_main(void *arg)
         bool notify = false;
         bool ok = take_requests(r, &notify) && deliver_consumed(r) &&
                   publish_replies(r, &notify) && take_requests(r, &notify);
+        notify |= r->published_here;
+        r->published_here = false;
         if (notify)
             xenevtchn_notify(r->xce, r->local_port);
         if (!ok)
@@ -306,9 +316,30 @@ void xen_ring_kick(struct xen_ring *r)
     wakeup_signal(&r->wake);
 }
 
+bool xen_ring_reply_space(struct xen_ring *r, uint32_t size, struct iovec iov[2], int *n)
+{
+    /* Only the ring thread writes the ring, and a backlog keeps its order. */
+    if (this_ring != r || r->backlog_head)
+        return false;
+    pthread_mutex_lock(&r->lock);
+    bool queued = r->queue_head != NULL;
+    pthread_mutex_unlock(&r->lock);
+    return !queued && ring_space(&r->replies, size, iov, n, NULL) == RING_OK;
+}
+
 void xen_ring_send(struct xen_ring *r, struct p9_reply *reply)
 {
     atomic_fetch_add_explicit(&r->unpublished_count, 1, memory_order_relaxed);
+    if (reply->in_place) {
+        /* Written where xen_ring_reply_space said, on this thread, which has
+         * put nothing in the ring since: publish it now. */
+        g_assert(this_ring == r);
+        ring_commit(&r->replies, reply->size);
+        record_published(r, reply);
+        atomic_fetch_add_explicit(&r->in_place, 1, memory_order_relaxed);
+        r->published_here = true;
+        return;
+    }
     reply->next = NULL;
     pthread_mutex_lock(&r->lock);
     if (r->queue_tail)
@@ -387,12 +418,13 @@ void xen_ring_describe(struct xen_ring *r, GString *out)
     RING_IDX out_cons = atomic_load((_Atomic RING_IDX *)&r->intf->out_cons);
     g_string_append_printf(out, "ring\t%u\torder=%u size=%u in_prod=%u in_cons=%u in_pending=%u "
                            "out_prod=%u out_cons=%u out_pending=%u unpublished=%u unconsumed=%u "
-                           "reply_waits=%" PRIu64 " out_peak=%u",
+                           "reply_waits=%" PRIu64 " in_place=%" PRIu64 " out_peak=%u",
                            r->index, r->order, r->replies.size, in_prod, in_cons,
                            in_prod - in_cons, out_prod, out_cons, out_prod - out_cons,
                            atomic_load(&r->unpublished_count),
                            atomic_load(&r->unconsumed_count),
-                           (uint64_t)atomic_load(&r->reply_waits), atomic_load(&r->out_peak));
+                           (uint64_t)atomic_load(&r->reply_waits),
+                           (uint64_t)atomic_load(&r->in_place), atomic_load(&r->out_peak));
     if (in_prod != in_cons)
         describe_header(out, "in", r->replies.data, r->replies.size, in_cons);
     if (out_prod != out_cons)

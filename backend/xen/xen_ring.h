@@ -7,7 +7,9 @@
 #ifndef XEN9P_XEN_RING_H
 #define XEN9P_XEN_RING_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <glib.h>
 
@@ -47,8 +49,17 @@ uint32_t xen_ring_capacity(const struct xen_ring *r);
 void xen_ring_start(struct xen_ring *r, struct p9_session *session,
                     void (*fail)(void *ctx, const char *why), void *ctx);
 
-/* Queues a whole reply for publication (any thread). */
+/*
+ * Queues a whole reply for publication (any thread); a reply written in
+ * place (reply->in_place, on the ring thread) is published at once.
+ */
 void xen_ring_send(struct xen_ring *r, struct p9_reply *reply);
+/*
+ * Room in "in" for a reply of `size` bytes written in place, for the ring
+ * thread while it runs a request (p9_transport_ops.reply_space): false on
+ * another thread, when other replies wait to go first, or without room.
+ */
+bool xen_ring_reply_space(struct xen_ring *r, uint32_t size, struct iovec iov[2], int *n);
 /* Makes the thread look at the ring again (the session can take requests). */
 void xen_ring_kick(struct xen_ring *r);
 

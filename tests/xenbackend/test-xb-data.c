@@ -222,6 +222,8 @@ static void test_linux_processes(Fixture *f, gconstpointer data)
                            " 8 4", counts[c], bytes, seed));
     }
     g_assert_cmpuint(ring_stat(f, "reply_waits", false), >, 0);
+    /* Reads the ring thread ran went straight into the ring, checked all the same. */
+    g_assert_cmpuint(ring_stat(f, "in_place", false), >, 0);
     char *stats = xb_agent_ok(f->guest, T, "stats");
     g_test_message("frontend: %s; reply waits %" G_GUINT64_FORMAT, stats,
                    ring_stat(f, "reply_waits", false));
