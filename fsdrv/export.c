@@ -63,7 +63,9 @@ int fsdrv_export_open(const char *dir, const struct fsdrv_config *cfg,
     exp->cfg = *cfg;
     exp->model = model;
     exp->root = fsdrv_node_new_root(fd);
-    exp->store = fsdrv_store_new(cfg->max_handles ? cfg->max_handles : default_handles(cfg));
+    exp->store = fsdrv_store_new(cfg->max_handles ? cfg->max_handles : default_handles(cfg),
+                                 cfg->max_node_bytes ? cfg->max_node_bytes
+                                                     : FSDRV_MAX_NODE_BYTES);
     atomic_init(&exp->open_files, 0);
     fsdrv_ids_init(&exp->ids, st.st_dev);
     exp->local = fsdrv_fd_on_local_fs(fd);
@@ -99,5 +101,6 @@ void fsdrv_export_usage(struct fsdrv_export *exp, struct fsdrv_usage *out)
 {
     out->open_files = atomic_load_explicit(&exp->open_files, memory_order_relaxed);
     out->handles = fsdrv_store_handles(exp->store);
+    out->node_bytes = fsdrv_store_bytes(exp->store);
     fsdrv_quota_usage(exp, &out->files, &out->space, &out->counting);
 }

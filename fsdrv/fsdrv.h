@@ -75,7 +75,12 @@ struct fsdrv_config {
     bool allow_setid;           /* S_ISUID and S_ISGID reach the host */
     bool allow_devices;         /* character and block device nodes may be made */
     unsigned max_handles;       /* O_PATH handles the inode store keeps; 0: see below */
+    uint64_t max_node_bytes;    /* memory of the client's nodes; 0: FSDRV_MAX_NODE_BYTES */
 };
+
+/* What the nodes a client holds may take of dom0's memory, per export:
+ * past it walks and creates fail with -ENOMEM (docs/design.md "Limits"). */
+#define FSDRV_MAX_NODE_BYTES (16u << 20)
 
 /*
  * At most this many descriptors an export keeps as handles on the inodes
@@ -142,6 +147,7 @@ uint32_t fsdrv_file_version(const struct stat *st);
 struct fsdrv_usage {
     uint64_t open_files;
     uint64_t handles;           /* O_PATH handles kept on the client's inodes */
+    uint64_t node_bytes;        /* memory of the nodes the client holds */
     uint64_t files;             /* only tracked when a file quota is set */
     uint64_t space;             /* only tracked when a space quota is set */
     bool counting;              /* the count made when the export opened is not done yet */
@@ -175,8 +181,6 @@ struct fsdrv_node *fsdrv_node_parent(const struct fsdrv_node *node);
 void fsdrv_node_name(const struct fsdrv_node *node, char buf[NAME_MAX + 1]);
 /* Its path from the root ("" for the root), g_free; NULL once unnamed. */
 char *fsdrv_node_path(const struct fsdrv_node *node);
-/* The memory it and the ancestors it holds take, for the server's accounting. */
-size_t fsdrv_node_size(const struct fsdrv_node *node);
 
 /*
  * A node for `name` inside `dir` made without touching the filesystem and

@@ -40,13 +40,15 @@ struct fsdrv_node {
 };
 
 /* The inode store (store.c): the nodes of one export by inode. */
-struct fsdrv_store *fsdrv_store_new(unsigned max_handles);
+struct fsdrv_store *fsdrv_store_new(unsigned max_handles, uint64_t max_bytes);
 /* Drops the export's reference; the store goes with its last node. */
 void fsdrv_store_release(struct fsdrv_store *store);
 /*
  * The node for inode (st_dev, st_ino) of `st`, named `name` in `parent`:
- * the stored one (renamed to this name if the client reached it by
- * another), else a new one.  Returns a new reference.
+ * the stored one if it holds a handle on the inode (then moved to this
+ * name if the client reached it by another) or already has this name,
+ * else a new one.  Returns a new reference, or NULL when the store's
+ * memory limit is reached.
  */
 struct fsdrv_node *fsdrv_store_get(struct fsdrv_store *store, struct fsdrv_node *parent,
                                    const char *name, const struct stat *st);
@@ -61,9 +63,12 @@ struct fsdrv_node *fsdrv_store_find(struct fsdrv_store *store, dev_t dev, ino_t 
  * when the node took it (the caller must not close it).
  */
 bool fsdrv_node_keep_handle(struct fsdrv_node *node, int fd);
-/* Handles the store's nodes keep now. */
+/* Handles the store's nodes keep now, and the memory of its nodes. */
 unsigned fsdrv_store_handles(const struct fsdrv_store *store);
-/* Renames the node (newname NULL: its name was removed). */
+uint64_t fsdrv_store_bytes(const struct fsdrv_store *store);
+/* A node's ancestors are never more than this many: a bound on every walk up. */
+#define FSDRV_MAX_DEPTH 65536
+/* Renames a stored node (newname NULL: its name was removed); others stay. */
 void fsdrv_node_move(struct fsdrv_node *node, struct fsdrv_node *newparent,
                      const char *newname);
 /* Whether the node is `name` in `dir`. */

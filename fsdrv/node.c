@@ -128,50 +128,16 @@ bool fsdrv_node_named(struct fsdrv_node *node, const struct fsdrv_node *dir, con
     return named;
 }
 
-/* Whether `node` is `ancestor` or lies beneath it. */
-static bool lies_beneath(struct fsdrv_node *node, const struct fsdrv_node *ancestor)
-{
-    struct fsdrv_node *n = fsdrv_node_ref(node);
-    bool found = false;
-    while (n && !found) {
-        found = n == ancestor;
-        struct fsdrv_node *up = n->is_root ? NULL : fsdrv_node_parent(n);
-        fsdrv_node_unref(n);
-        n = up;
-    }
-    fsdrv_node_unref(n);
-    return found;
-}
-
-void fsdrv_node_move(struct fsdrv_node *node, struct fsdrv_node *newparent, const char *newname)
-{
-    if (node->is_root)
-        return;
-    /* A stale picture of the tree (the host moved things) must not make a
-     * node its own ancestor: such a node keeps its place, unnamed. */
-    if (newname && lies_beneath(newparent, node))
-        newname = NULL;
-    char *name = g_strdup(newname);
-    pthread_mutex_lock(&node->lock);
-    struct fsdrv_node *oldparent = node->parent;
-    char *oldname = node->name;
-    if (newname) {
-        node->parent = fsdrv_node_ref(newparent);
-    } else {
-        oldparent = NULL;       /* ".." still leads where it led */
-    }
-    node->name = name;
-    pthread_mutex_unlock(&node->lock);
-    fsdrv_node_unref(oldparent);
-    g_free(oldname);
-}
-
 char *fsdrv_node_path(const struct fsdrv_node *node)
 {
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     struct fsdrv_node *n = fsdrv_node_ref((struct fsdrv_node *)node);
     bool named = true;
-    while (!n->is_root) {
+    for (unsigned depth = 0; !n->is_root; depth++) {
+        if (depth == FSDRV_MAX_DEPTH) {
+            named = false;
+            break;
+        }
         pthread_mutex_lock(&n->lock);
         named = n->name != NULL;
         if (named)
@@ -193,23 +159,6 @@ char *fsdrv_node_path(const struct fsdrv_node *node)
     }
     g_ptr_array_free(names, TRUE);
     return path;
-}
-
-size_t fsdrv_node_size(const struct fsdrv_node *node)
-{
-    /* The node and every ancestor it keeps alive: what a guest may pin by
-     * walking ever deeper from the fid it holds and dropping the rest. */
-    size_t size = 0;
-    struct fsdrv_node *n = fsdrv_node_ref((struct fsdrv_node *)node);
-    while (n) {
-        pthread_mutex_lock(&n->lock);
-        size += sizeof(*n) + (n->name ? strlen(n->name) + 1 : 0);
-        struct fsdrv_node *up = fsdrv_node_ref(n->parent);
-        pthread_mutex_unlock(&n->lock);
-        fsdrv_node_unref(n);
-        n = up;
-    }
-    return size;
 }
 
 struct fsdrv_node *fsdrv_node_new_root(int root_fd)

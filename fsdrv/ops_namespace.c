@@ -70,6 +70,10 @@ int fsdrv_walk(struct fsdrv_export *exp, const struct fsdrv_node *dir,
         err = -errno;
     if (!err) {
         struct fsdrv_node *node = fsdrv_store_get(exp->store, (struct fsdrv_node *)dir, name, st);
+        if (!node) {
+            fsdrv_at_release(&at);
+            return -ENOMEM;
+        }
         if (exp->model->fixup_stat) {
             struct fsdrv_obj obj = { node, -1, at.dirfd, name };
             exp->model->fixup_stat(exp, &obj, st);
@@ -308,9 +312,15 @@ int fsdrv_rename(struct fsdrv_export *exp, const struct fsdrv_node *olddir,
     fsdrv_quota_after_remove(exp, &old, !err && replaces, newdir, newname);
     if (!err) {
         fsdrv_quota_renamed(exp, olddir, oldname, newdir, newname, to.dirfd);
-        if (replaced)
+        /* Only what the rename really moved: the names may have changed
+         * between the look and the rename. */
+        struct stat now;
+        bool as_seen = src_known &&
+                       FSDRV_NOINTR(fstatat(to.dirfd, newname, &now, AT_SYMLINK_NOFOLLOW)) == 0 &&
+                       now.st_dev == src.st_dev && now.st_ino == src.st_ino;
+        if (replaced && as_seen)
             fsdrv_node_move(replaced, NULL, NULL);
-        if (moved)
+        if (moved && as_seen)
             fsdrv_node_move(moved, (struct fsdrv_node *)newdir, newname);
     }
     fsdrv_node_unref(replaced);

@@ -207,10 +207,13 @@ int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
             unlinkat(at.dirfd, name, 0);
         }
     }
-    if (!err) {
-        fsdrv_quota_named(exp, dir, name, at.dirfd);
-        node = fsdrv_store_get(exp->store, (struct fsdrv_node *)dir, name, &host);
+    if (!err && !(node = fsdrv_store_get(exp->store, (struct fsdrv_node *)dir, name, &host))) {
+        err = -ENOMEM;          /* the client holds too many nodes: nothing made */
+        close(fd);
+        unlinkat(at.dirfd, name, 0);
     }
+    if (!err)
+        fsdrv_quota_named(exp, dir, name, at.dirfd);
     if (!err && st) {
         *st = host;
         if (exp->model->fixup_stat) {

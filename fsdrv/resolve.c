@@ -160,7 +160,11 @@ static int node_dirfd(struct fsdrv_export *exp, struct fsdrv_node *dir, int *fd,
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     struct fsdrv_node *base = fsdrv_node_ref(dir);
     int err = 0;
-    while (atomic_load(&base->fd) < 0) {
+    for (unsigned depth = 0; atomic_load(&base->fd) < 0; depth++) {
+        if (depth == FSDRV_MAX_DEPTH) {
+            err = -ELOOP;
+            break;
+        }
         pthread_mutex_lock(&base->lock);
         char *name = g_strdup(base->name);
         struct fsdrv_node *up = fsdrv_node_ref(base->parent);

@@ -87,12 +87,8 @@ bool p9_session_fid_is_local(struct p9_session *s, uint32_t num)
     unsigned i = shard_of(num);
     pthread_mutex_lock(&s->fids.shard[i].lock);
     struct p9_fid *fid = g_hash_table_lookup(s->fids.shard[i].fids, GUINT_TO_POINTER(num));
-    bool local = false;
-    if (fid && fid->kind == FID_FILE) {
-        pthread_mutex_lock(&fid->lock);
-        local = fid->file && fsdrv_file_is_local(fid->file);
-        pthread_mutex_unlock(&fid->lock);
-    }
+    /* No fid lock: the caller holds the session's, which comes before it. */
+    bool local = fid && atomic_load(&fid->local_file);
     pthread_mutex_unlock(&s->fids.shard[i].lock);
     return local;
 }
@@ -116,9 +112,9 @@ int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
 {
     struct p9_session *s = req->session;
     /* What a fid costs dom0, so a guest cannot pin memory with fids
-     * (docs/design.md "Limits"): the fid, its node's name, a value it holds. */
-    int err = p9_fid_charge(s, fid, sizeof(*fid) + fsdrv_node_size(fid->node) +
-                                        fid->xattr_size);
+     * (docs/design.md "Limits"): the fid and a value it holds.  Its node is
+     * shared, and counted by the export's inode store. */
+    int err = p9_fid_charge(s, fid, sizeof(*fid) + fid->xattr_size);
     if (err)
         return err;
     unsigned i = shard_of(fid->num);

@@ -183,6 +183,8 @@ static bool emit_stat(const struct fsdrv_dirent *ent, void *opaque)
 int dir_read_stats(struct p9_request *req, struct p9_fid *fid, uint64_t offset, uint32_t cap)
 {
     int err = 0;
+    /* Before the fid's lock: the payload takes the session's, which comes first. */
+    uint8_t *buf = p9_reply_payload(req, cap);
     pthread_mutex_lock(&fid->lock);
     /* Offsets are byte positions in the stream of records: only a restart
      * (0) or a continuation where the last read ended make sense. */
@@ -193,7 +195,7 @@ int dir_read_stats(struct p9_request *req, struct p9_fid *fid, uint64_t offset, 
         err = -EINVAL;
     }
     if (!err) {
-        struct stat_dir_out o = { req, fid->node, p9_reply_payload(req, cap), cap, 0,
+        struct stat_dir_out o = { req, fid->node, buf, cap, 0,
                                   fid->dir_cookie, g_new(struct stat_strings, 1) };
         int n = fsdrv_readdir(req_export(req), fid->file, fid->dir_cookie, emit_stat, &o);
         g_free(o.strings);

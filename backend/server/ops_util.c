@@ -92,7 +92,7 @@ _Static_assert(sizeof(struct p9_ropen) == sizeof(struct p9_rlopen) &&
 int reply_opened(struct p9_request *req, struct p9_fid *fid, struct fsdrv_file *file,
                  const struct stat *st)
 {
-    /* Before the fid's lock: it takes the session's. */
+    /* Before the fid's lock: it takes the session's, which comes first. */
     uint32_t iounit = req_iounit(req);
     pthread_mutex_lock(&fid->lock);
     if (fid->file || fid->kind != FID_FILE) {
@@ -101,6 +101,7 @@ int reply_opened(struct p9_request *req, struct p9_fid *fid, struct fsdrv_file *
         return -EBADF;
     }
     fid->file = file;
+    atomic_store(&fid->local_file, fsdrv_file_is_local(file));
     fid->iounit = iounit;
     pthread_mutex_unlock(&fid->lock);
     qid_from_stat(req_export(req), st, &req->out.ropen.qid.Q);

@@ -111,10 +111,11 @@ int op_xattrcreate(struct p9_request *req)
 
 int xattr_fid_read(struct p9_request *req, struct p9_fid *fid, uint64_t offset, uint32_t cap)
 {
+    /* Before the fid's lock: the payload takes the session's, which comes first. */
+    uint8_t *buf = p9_reply_payload(req, cap);
     pthread_mutex_lock(&fid->lock);
     uint64_t size = fid->xattr_size;
     uint32_t n = offset >= size ? 0 : (uint32_t)MIN((uint64_t)cap, size - offset);
-    uint8_t *buf = p9_reply_payload(req, n);
     if (n)
         memcpy(buf, fid->xattr_buf + offset, n);
     pthread_mutex_unlock(&fid->lock);

@@ -66,6 +66,7 @@ struct p9_fid {
     pthread_mutex_t lock;           /* node swaps on rename, open state, xattr and dir buffers */
     struct fsdrv_node *node;
     struct fsdrv_file *file;        /* set once opened */
+    atomic_bool local_file;         /* file is set and fsdrv_file_is_local: read without the lock */
     enum p9_fid_kind kind;
     bool remove_on_clunk;           /* 9P2000 ORCLOSE */
     uint32_t iounit;

@@ -29,8 +29,8 @@
 /* Where the export is inside a confined worker. */
 #define SANDBOX_EXPORT_PATH "/export"
 /* Descriptors a worker needs beyond its open files: rings, event channels,
- * the link, the log, the export, worker threads' eventfds, and half of them
- * for the inode store's handles (fsdrv.h FSDRV_MAX_HANDLES). */
+ * the link, the log, the export, worker threads' eventfds, and a quarter of
+ * them for the inode store's handles (fsdrv.h FSDRV_MAX_HANDLES). */
 #define SANDBOX_FD_OVERHEAD 64
 
 struct sandbox_policy {

@@ -84,7 +84,7 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
      * filter has no getrlimit for fsdrv to find it). */
     struct fsdrv_config opened = *cfg;
     if (a->sandbox && !opened.max_handles)
-        opened.max_handles = SANDBOX_FD_OVERHEAD / 2;
+        opened.max_handles = SANDBOX_FD_OVERHEAD / 4;
     int err = fsdrv_export_open(path, &opened, out);
     if (err)
         *why = g_strdup_printf("cannot open the export: %s", g_strerror(-err));

@@ -164,6 +164,37 @@ static void test_handles(struct fx *fx, gconstpointer v)
     fsdrv_node_unref(f);
     g_assert_cmpuint(handles(fx), ==, 0);       /* every node is gone */
 
+    /* A node without a handle is only as sure as its name: the host moves a
+     * directory the client holds and makes a new one by the old name; the
+     * client's walk to the moved one gets a node of its own. */
+    fx_mkdir(fx, "sub");
+    fx_mkdir(fx, "sub/d1");
+    struct fsdrv_node *d1 = fx_walk(fx, "sub/d1", &st);
+    from = fx_path(fx, "sub/d1");
+    to = fx_path(fx, "sub/d2");
+    g_assert_cmpint(rename(from, to), ==, 0);
+    g_assert_cmpint(mkdir(from, 0755), ==, 0);
+    g_free(from);
+    g_free(to);
+    struct fsdrv_node *d2 = fx_walk(fx, "sub/d2", &st);
+    g_assert_true(d2 != d1);
+    fx_assert_path(d2, "sub/d2");
+    g_assert_cmpint(fsdrv_create(fx->exp, d2, "x", O_RDWR, 0600, NULL, NULL, NULL, NULL), ==, 0);
+    g_assert_cmpint(fx_lstat(fx, "sub/d2/x", &st), ==, 0);
+    g_assert_cmpint(fx_lstat(fx, "sub/d1/x", &st), ==, -ENOENT);
+    /* With a handle it is the inode itself, wherever the host moves it. */
+    from = fx_path(fx, "sub/d2");
+    to = fx_path(fx, "sub/d3");
+    g_assert_cmpint(rename(from, to), ==, 0);
+    g_free(from);
+    g_free(to);
+    struct fsdrv_node *d3 = fx_walk(fx, "sub/d3", &st);
+    g_assert_true(d3 == d2);
+    fx_assert_path(d2, "sub/d3");
+    fsdrv_node_unref(d3);
+    fsdrv_node_unref(d2);
+    fsdrv_node_unref(d1);
+
     /* Past the limit: nodes without handles, found by name. */
     fx->cfg.max_handles = 1;
     fx_reopen(fx);

@@ -64,7 +64,7 @@ struct harness *h_new(const struct h_options *opt)
         .model = opt->model, .readonly = opt->readonly, .allow_acl = opt->allow_acl,
         .allow_setid = opt->allow_setid, .allow_devices = opt->allow_devices,
         .max_files = opt->max_files, .max_space = opt->max_space,
-        .auto_delete = opt->auto_delete,
+        .auto_delete = opt->auto_delete, .max_node_bytes = opt->max_node_bytes,
     };
     g_assert_cmpint(fsdrv_export_open(h->root, &cfg, &h->exp), ==, 0);
     g_mutex_init(&h->lock);

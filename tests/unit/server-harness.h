@@ -33,6 +33,7 @@ struct h_options {
     uint64_t max_files, max_space;
     bool auto_delete;
     bool workers_only;          /* no request on the submitting thread (races with a flush) */
+    uint64_t max_node_bytes;    /* the export's inode store (0: fsdrv's default) */
 };
 
 /* A reply the transport got, copied and decoded (the session's buffer is not kept). */
