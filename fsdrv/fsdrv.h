@@ -265,6 +265,9 @@ ssize_t fsdrv_preadv(struct fsdrv_file *file, const struct iovec *iov, int n, of
                      struct fsdrv_cancel *cancel);
 ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
                      off_t offset, struct fsdrv_cancel *cancel);
+/* fsdrv_pwrite from n pieces (one write; gathered first where a write is counted). */
+ssize_t fsdrv_pwritev(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
+                      struct fsdrv_cancel *cancel);
 int fsdrv_fsync(struct fsdrv_file *file, bool datasync);
 /*
  * fallocate(2) of a regular file, within the space quota: `mode` 0,

@@ -217,13 +217,36 @@ uint8_t ring_peek_type(const struct ring_reader *r)
 
 void ring_take(struct ring_reader *r, void *dst, uint32_t size)
 {
+    ring_take_head(r, dst, size, size, NULL, NULL);
+    ring_release(r, size);
+}
+
+void ring_take_head(struct ring_reader *r, void *dst, uint32_t head, uint32_t size,
+                    struct iovec rest[2], int *n)
+{
     assert(!r->fault.why);
     assert(size >= RING_MSG_HEADER_BYTES && size <= r->validated);
+    assert(head >= RING_MSG_HEADER_BYTES && head <= size);
 
-    copy_from_ring(dst, r->data, r->size, r->cons, size);
+    copy_from_ring(dst, r->data, r->size, r->cons, head);
     /* ring_peek's header: what was decided on is what is delivered. */
     memcpy(dst, r->header, sizeof(r->header));
     put_le32(dst, size);
+    if (!rest)
+        return;
+    *n = 0;
+    if (head == size)
+        return;
+    RING_IDX offset = xen_9pfs_mask(r->cons + head, r->size);
+    uint32_t len = size - head, first = len < r->size - offset ? len : r->size - offset;
+    rest[(*n)++] = (struct iovec){ (void *)(r->data + offset), first };
+    if (first < len)
+        rest[(*n)++] = (struct iovec){ (void *)r->data, len - first };
+}
+
+void ring_release(struct ring_reader *r, uint32_t size)
+{
+    assert(size <= r->validated);
     r->cons += size;
     r->validated -= size;
     /* every read of the array is done before the space goes back (mb) */

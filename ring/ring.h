@@ -156,6 +156,17 @@ uint8_t ring_peek_type(const struct ring_reader *r);
 void ring_take(struct ring_reader *r, void *dst, uint32_t size);
 
 /*
+ * ring_take in two steps, for a message whose tail need not be copied: the
+ * first `head` bytes into dst (header rewritten as ring_take does), the other
+ * size - head bytes as pieces of the ring in rest[0..*n) (two across the
+ * wrap), which stay valid until ring_release(r, size) gives the space back.
+ * Those pieces are the peer's memory: nothing may be decided on them.
+ */
+void ring_take_head(struct ring_reader *r, void *dst, uint32_t head, uint32_t size,
+                    struct iovec rest[2], int *n);
+void ring_release(struct ring_reader *r, uint32_t size);
+
+/*
  * Publish one whole message: check free space (full barrier after reading the
  * peer's consumer index, which must lie within one ring size behind our producer
  * index), copy (wrapping), write barrier, ONE store of the new producer index.

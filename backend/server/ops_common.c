@@ -212,6 +212,10 @@ int op_write(struct p9_request *req)
 
     if ((err = req_fid(req, req->in.twrite.fid.d, &fid)))
         return err;
+    /* Data still in the transport goes straight to an open file; anything
+     * else takes it out first. */
+    if (req->write_pieces && (fid->kind != FID_FILE || !fid->file))
+        p9_request_take_data(req);
     if (fid->kind == FID_XATTR_WRITE) {
         err = xattr_fid_write(req, fid, offset, data);
     } else if (fid->kind != FID_FILE) {
@@ -222,7 +226,10 @@ int op_write(struct p9_request *req)
             if (offset > INT64_MAX) {
                 err = -EINVAL;
             } else {
-                ssize_t put = fsdrv_pwrite(file, data->ptr, data->count, offset, &req->cancel);
+                ssize_t put = req->write_pieces
+                    ? fsdrv_pwritev(file, req->write_data, req->write_pieces, offset,
+                                    &req->cancel)
+                    : fsdrv_pwrite(file, data->ptr, data->count, offset, &req->cancel);
                 if (put < 0)
                     err = put;
                 else

@@ -81,6 +81,24 @@ struct p9_session *p9_session_new(const struct p9_session_config *cfg,
  */
 void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32_t origin);
 
+/*
+ * For a transport that can leave a message's tail where it is for a while
+ * (Xen: in the request ring): how many of the first bytes of a message of
+ * type `id` and `size` bytes to copy out for p9_session_submit_split, or 0
+ * to copy it whole for p9_session_submit.  Large Twrites are split before
+ * their data.
+ */
+uint32_t p9_session_split_size(uint8_t id, uint32_t size);
+/*
+ * Submits a message whose first p9_session_split_size() bytes are in
+ * `head` (malloc'd, owned) and whose other bytes are still in the
+ * transport, in rest[0..pieces): valid until this returns.  Run here, a
+ * write goes straight from there; handed to a worker thread, the data is
+ * copied along first.
+ */
+void p9_session_submit_split(struct p9_session *s, uint8_t *head, uint32_t size,
+                             uint32_t origin, const struct iovec rest[2], int pieces);
+
 /* The largest message the peer may send now (msize once negotiated). */
 uint32_t p9_session_msize(struct p9_session *s);
 

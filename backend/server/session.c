@@ -324,7 +324,45 @@ static bool runs_here_locked(struct p9_session *s, struct p9_request *req)
     return p9_session_fid_is_local(s, num);
 }
 
-void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32_t origin)
+/* Bytes of a Twrite before its data: header, fid[4] offset[8] count[4]. */
+#define TWRITE_HEAD (P9_HDR_SIZE + 16)
+
+/*
+ * Decodes the head of a Twrite whose data is still in the transport
+ * (p9_session_submit_split): the fields as p9_decode would, the data
+ * pointer NULL.
+ */
+static int decode_twrite_head(struct p9_request *req, uint32_t size)
+{
+    /* Decoded into req->in itself: fid and offset land where Twrite's view
+     * has them; the count, read as a plain number, becomes the data's. */
+    int err = p9_decode(req->msg + P9_HDR_SIZE, TWRITE_HEAD - P9_HDR_SIZE, "dqd", req->dialect,
+                        &req->in);
+    if (err)
+        return err;
+    uint32_t count = req->in.a[2].d;
+    if (size < TWRITE_HEAD || count != size - TWRITE_HEAD)
+        return P9_CODEC_SHORT;
+    req->in.twrite.data.D = (struct p9_data){ .count = count, .ptr = NULL };
+    return 0;
+}
+
+/* A request going to a worker thread takes its Twrite data along. */
+void p9_request_take_data(struct p9_request *req)
+{
+    uint32_t count = req->in.twrite.data.D.count;
+    req->msg = g_realloc(req->msg, TWRITE_HEAD + count);
+    uint8_t *p = req->msg + TWRITE_HEAD;
+    for (int i = 0; i < req->write_pieces; i++) {
+        memcpy(p, req->write_data[i].iov_base, req->write_data[i].iov_len);
+        p += req->write_data[i].iov_len;
+    }
+    req->in.twrite.data.D.ptr = req->msg + TWRITE_HEAD;
+    req->write_pieces = 0;
+}
+
+static void submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32_t origin,
+                   const struct iovec *data, int pieces)
 {
     struct p9_request *req = g_new0(struct p9_request, 1);
     uint32_t header_size;
@@ -351,9 +389,17 @@ void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32
     link_request(s, req);
     if (req->dialect != P9_DIALECT_NONE || req->id == P9_TVERSION)
         req->op = p9_op_find(req->id, req->dialect);
-    if (req->op)
+    if (req->op && data && req->id == P9_TWRITE) {
+        req->decode_error = decode_twrite_head(req, size);
+        for (int i = 0; i < pieces; i++)
+            req->write_data[i] = data[i];
+        req->write_pieces = pieces;
+    } else if (req->op && data) {
+        req->decode_error = P9_CODEC_SHORT;    /* only a Twrite comes in two parts */
+    } else if (req->op) {
         req->decode_error = p9_decode(msg + P9_HDR_SIZE, size - P9_HDR_SIZE, req->op->tfmt,
                                       req->dialect ? req->dialect : P9_2000, &req->in);
+    }
     P9_TRACE(request, req);
     if (!req->op || req->decode_error) {
         encode_reply(req, req->op ? -EINVAL : -EOPNOTSUPP);
@@ -372,10 +418,29 @@ void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32
         pthread_mutex_unlock(&s->lock);
         p9_session_run(req);
     } else {
+        if (req->write_pieces)
+            p9_request_take_data(req);
         req->state = REQ_QUEUED;
         p9_workers_enqueue(s, req);
         pthread_mutex_unlock(&s->lock);
     }
+}
+
+void p9_session_submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32_t origin)
+{
+    submit(s, msg, size, origin, NULL, 0);
+}
+
+uint32_t p9_session_split_size(uint8_t id, uint32_t size)
+{
+    /* Below a few KiB the copy costs less than the bookkeeping. */
+    return id == P9_TWRITE && size >= TWRITE_HEAD + 1024 ? TWRITE_HEAD : 0;
+}
+
+void p9_session_submit_split(struct p9_session *s, uint8_t *head, uint32_t size,
+                             uint32_t origin, const struct iovec rest[2], int pieces)
+{
+    submit(s, head, size, origin, rest, pieces);
 }
 
 struct p9_session *p9_session_new(const struct p9_session_config *cfg,

@@ -38,6 +38,8 @@ struct p9_request {
     struct p9_args in;              /* decoded request body */
     union p9_reply_args out;        /* reply body the handler fills (out.rwalk.wqids) */
     uint8_t *data;                  /* reply buffer when the handler wrote a payload */
+    struct iovec write_data[2];     /* a Twrite's data still in the transport (submit_split) */
+    int write_pieces;               /* 0: none (the data is in msg) */
     struct iovec place[2];          /* the transport's space the reply is written into */
     int place_n;                    /* pieces of it; 0: none */
     void *scratch;                  /* handler storage the reply points into */
@@ -153,6 +155,9 @@ void p9_session_clear_fids(struct p9_session *s);
  * learns which setting to raise and a guest cannot flood the log.
  */
 void p9_session_limit_hit(struct p9_session *s, const char *what);
+
+/* A Twrite's data still in the transport (write_pieces), copied behind its head now. */
+void p9_request_take_data(struct p9_request *req);
 
 /* ---- replies from handlers ---- */
 /* A payload area of `cap` bytes inside the reply (Rread, Rreaddir). */

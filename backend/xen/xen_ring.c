@@ -237,12 +237,24 @@ static bool take_requests(struct xen_ring *r, bool *notify)
             atomic_store_explicit(&r->out_peak, r->requests.validated, memory_order_relaxed);
         if (!p9_session_can_accept(r->session, ring_peek_type(&r->requests)))
             return true;        /* left in the ring: the session wakes us */
-        uint8_t *msg = g_malloc(size);
-        ring_take(&r->requests, msg, size);
-        *notify = true;     /* space freed: a frontend may wait for it (A.9) */
         atomic_fetch_add_explicit(&r->requests_in, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&r->bytes_in, size, memory_order_relaxed);
-        p9_session_submit(r->session, msg, size, r->index);
+        uint32_t split = p9_session_split_size(ring_peek_type(&r->requests), size);
+        if (split) {
+            /* The tail (a write's data) stays in the ring while the session
+             * runs the request here, or copies it along; then the space goes back. */
+            struct iovec rest[2];
+            int pieces;
+            uint8_t *head = g_malloc(split);
+            ring_take_head(&r->requests, head, split, size, rest, &pieces);
+            p9_session_submit_split(r->session, head, size, r->index, rest, pieces);
+            ring_release(&r->requests, size);
+        } else {
+            uint8_t *msg = g_malloc(size);
+            ring_take(&r->requests, msg, size);
+            p9_session_submit(r->session, msg, size, r->index);
+        }
+        *notify = true;     /* space freed: a frontend may wait for it (A.9) */
     }
     return true;
 }
