@@ -308,9 +308,14 @@ static void flush_locked(struct p9_session *s, struct p9_request *flush)
  * reply is queued before the transport looks for more (docs/design.md
  * "Concurrency").  Session lock held.
  */
+static bool queue_empty_locked(struct p9_session *s)
+{
+    return !s->queue_head && !s->cfg.workers_only;
+}
+
 static bool runs_here_locked(struct p9_session *s, struct p9_request *req)
 {
-    if (s->queue_head || s->cfg.workers_only)
+    if (!queue_empty_locked(s))
         return false;
     if (req->op->flags & P9_OP_LOCAL)
         return fsdrv_export_is_local(s->cfg.export);
@@ -440,7 +445,25 @@ uint32_t p9_session_split_size(uint8_t id, uint32_t size)
 void p9_session_submit_split(struct p9_session *s, uint8_t *head, uint32_t size,
                              uint32_t origin, const struct iovec rest[2], int pieces)
 {
-    submit(s, head, size, origin, rest, pieces);
+    /* A write that will go to a worker thread is copied out whole now,
+     * outside the session's lock; the decision is made again under it
+     * (another ring may queue a request meanwhile: then submit copies). */
+    uint32_t fid = head[P9_HDR_SIZE] | head[P9_HDR_SIZE + 1] << 8 |
+                   (uint32_t)head[P9_HDR_SIZE + 2] << 16 | (uint32_t)head[P9_HDR_SIZE + 3] << 24;
+    pthread_mutex_lock(&s->lock);
+    bool here = queue_empty_locked(s) && p9_session_fid_is_local(s, fid);
+    pthread_mutex_unlock(&s->lock);
+    if (here) {
+        submit(s, head, size, origin, rest, pieces);
+        return;
+    }
+    uint32_t split = p9_session_split_size(P9_TWRITE, size);
+    uint8_t *msg = g_realloc(head, size), *p = msg + split;
+    for (int i = 0; i < pieces; i++) {
+        memcpy(p, rest[i].iov_base, rest[i].iov_len);
+        p += rest[i].iov_len;
+    }
+    submit(s, msg, size, origin, NULL, 0);
 }
 
 struct p9_session *p9_session_new(const struct p9_session_config *cfg,
