@@ -6,9 +6,11 @@
  * of fids or of Xen.  Every function returns 0 (or a byte count) on success
  * and a negative errno on failure; none of them sets errno for the caller.
  *
- * Paths never escape the export: every name is resolved beneath the root fd
- * without following symlinks (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS,
- * or a per-component O_NOFOLLOW walk where the kernel lacks openat2).
+ * Paths never escape the export: every name is resolved beneath the root fd,
+ * or beneath the handle of a directory reached that way (docs/design.md
+ * "Handles, not paths"), without following symlinks (openat2
+ * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a per-component O_NOFOLLOW walk
+ * where the kernel lacks openat2).
  * Host device nodes are never opened.
  *
  * Thread safety: an export and its nodes may be used from many threads at
