@@ -25,6 +25,7 @@
 #include "backend/common/log.h"
 #include "backend/worker/sandbox.h"
 #include "backend/server/server.h"
+#include "backend/supervisor/control.h"
 #include "backend/supervisor/socket_server.h"
 #include "backend/worker/worker_main.h"
 #include "backend/supervisor/worker_proc.h"
@@ -74,7 +75,8 @@ static const GOptionEntry entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log informational messages", NULL },
     { "pid-file", 'p', 0, G_OPTION_ARG_FILENAME, &opt_pid_file, "Write the daemon's pid here", "PATH" },
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &opt_control,
-      "Control socket for xen9p (Xen mode; default " XEN9P_CONTROL_DEFAULT ")", "PATH" },
+      "Control socket for xen9p (default " XEN9P_CONTROL_DEFAULT "; with --listen, only if "
+      "given)", "PATH" },
     { "max-open-files", 0, 0, G_OPTION_ARG_INT, &opt_max_open_files,
       "Files a connection may hold open (with --listen; default 4096, within the open-file "
       "limit)", "N" },
@@ -142,13 +144,26 @@ static int serve_socket(int stop_fd, const struct worker_options *workers)
               opt_model ? opt_model : "none", opt_readonly ? ", read-only" : "", optins,
               workers->sandbox ? "" : ", workers NOT confined");
     g_free(optins);
+    struct control *control = NULL;
+    if (opt_control) {
+        control = control_open(opt_control, socket_server_command, srv, &error);
+        if (!control) {
+            g_printerr("xen9pd: %s\n", error->message);
+            g_error_free(error);
+            socket_server_free(srv, false);
+            return 1;
+        }
+    }
     if (daemon_ready(opt_foreground, opt_pid_file) < 0) {
-        socket_server_free(srv);
+        control_close(control);
+        socket_server_free(srv, false);
         return 1;
     }
-    socket_server_run(srv, stop_fd);
+    daemon_drop_unclaimed_stored();
+    socket_server_run(srv, stop_fd, control);
     g_message("stopping");
-    socket_server_free(srv);
+    control_close(control);
+    socket_server_free(srv, daemon_stop_hands_over(stop_fd));
     return 0;
 }
 
@@ -195,6 +210,7 @@ int main(int argc, char **argv)
     }
     if (opt_worker)
         return run_worker();
+    daemon_take_service_environment();
     /* The command line's settings win over the configuration file's. */
     struct settings cmdline = {
         .verbose = opt_verbose, .trace = opt_trace, .worker_memory_mib = opt_worker_memory,

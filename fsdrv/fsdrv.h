@@ -249,6 +249,31 @@ int fsdrv_create(struct fsdrv_export *exp, const struct fsdrv_node *dir,
 void fsdrv_close(struct fsdrv_file *file);
 bool fsdrv_file_is_dir(const struct fsdrv_file *file);
 
+/* ---- handing the state to another process (a worker upgrade) --------- */
+
+/* The node's handle (O_PATH) duplicated, or -1 when it has none. */
+int fsdrv_node_dup_handle(const struct fsdrv_node *node);
+/*
+ * The node another process had: `path` (its fsdrv_node_path, NULL once
+ * unnamed) walked from the root; when that fails or names another inode
+ * than `handle` (its dup_handle, may be -1; without one, a handle on what
+ * `file` is open on, if given), the handle's inode with no name, as a node
+ * whose name was removed.  Takes `handle`.  -ENOENT: neither.
+ */
+int fsdrv_node_restore(struct fsdrv_export *exp, const char *path, int handle,
+                       const struct fsdrv_file *file, struct fsdrv_node **out);
+/* What another process needs of an open file (fd is the file's own). */
+struct fsdrv_file_state {
+    int fd;
+    int flags;
+    int fifo_stash;             /* a FIFO's byte read at open, or -1 */
+    bool stream;
+};
+void fsdrv_file_save(const struct fsdrv_file *file, struct fsdrv_file_state *out);
+/* The open file again from its descriptor (taken, closed on failure). */
+int fsdrv_file_restore(struct fsdrv_export *exp, const struct fsdrv_file_state *state,
+                       struct fsdrv_file **out);
+
 /*
  * Whether calls only wait for a local disk, never for a peer (a FIFO's other
  * end, a network or FUSE server): a read or write of this file (a regular

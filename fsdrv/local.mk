@@ -10,6 +10,7 @@ fsdrv_libfsdrv_a_SOURCES = \
 	fsdrv/resolve.h \
 	fsdrv/resolve.c \
 	fsdrv/node.c \
+	fsdrv/handover.c \
 	fsdrv/store.c \
 	fsdrv/local.c \
 	fsdrv/export.c \

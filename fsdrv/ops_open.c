@@ -253,6 +253,27 @@ void fsdrv_close(struct fsdrv_file *file)
     g_free(file);
 }
 
+int fsdrv_file_restore(struct fsdrv_export *exp, const struct fsdrv_file_state *state,
+                       struct fsdrv_file **out)
+{
+    struct stat st;
+    int err = FSDRV_NOINTR(fstat(state->fd, &st)) < 0 ? -errno : 0;
+    /* Only what fsdrv_open and fsdrv_create make. */
+    if (!err && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISFIFO(st.st_mode))
+        err = -EINVAL;
+    if (!err)
+        err = fsdrv_quota_open_slot(exp);
+    if (err) {
+        close(state->fd);
+        return err;
+    }
+    bool is_root = st.st_dev == exp->root_dev && st.st_ino == exp->root_ino;
+    *out = file_new(exp, state->fd, state->flags & FSDRV_OPEN_FLAGS_ALLOWED, &st, is_root);
+    atomic_store(&(*out)->fifo_stash, state->fifo_stash >= 0 ? state->fifo_stash & 0xff : -1);
+    atomic_store(&(*out)->stream, state->stream);
+    return 0;
+}
+
 bool fsdrv_file_is_dir(const struct fsdrv_file *file)
 {
     return S_ISDIR(file->type);

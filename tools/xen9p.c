@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <locale.h>
 #include <poll.h>
 #include <stdio.h>
@@ -560,6 +561,36 @@ static char *ask_daemon(const char *command)
     return g_string_free(out, FALSE);
 }
 
+/* The daemon's answer to the command `fmt` makes, one field vector per line
+ * (free_answer); NULL if it cannot be reached. */
+static char ***ask_daemon_fields(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static char ***ask_daemon_fields(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *command = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    char *answer = ask_daemon(command);
+    g_free(command);
+    if (!answer)
+        return NULL;
+    char **lines = g_strsplit(answer, "\n", -1);
+    guint n = g_strv_length(lines);
+    char ***fields = g_new0(char **, n + 1);
+    for (guint i = 0; i < n; i++)
+        fields[i] = g_strsplit(lines[i], "\t", -1);
+    g_strfreev(lines);
+    g_free(answer);
+    return fields;
+}
+
+static void free_answer(char ***fields)
+{
+    for (char ***f = fields; *f; f++)
+        g_strfreev(*f);
+    g_free(fields);
+}
+
 /* The exit of a command whose ask_daemon() failed. */
 static int unreachable(void)
 {
@@ -748,6 +779,9 @@ static int cmd_list(int argc, char **argv)
             printf("%s%s%s\n", f[10], *f[11] ? "  error: " : "", f[11]);
             if (opt_verbose && n >= 18)
                 print_worker(f);
+        } else if (!json && n == 3 && strcmp(f[0], "connection") == 0) {
+            /* a --listen daemon's connections */
+            printf("connection %s worker %s\n", f[1], f[2]);
         } else if (n >= 1 && strcmp(f[0], "daemon") == 0) {
             char *rest = g_strjoinv(" ", f + 1);
             printf("daemon: %s\n", rest);
@@ -805,30 +839,65 @@ static int cmd_trace(int argc, char **argv)
     const char *device = argc == 4 ? argv[2] : "*";
     if (strchr(device, '\t') || strchr(device, '\n'))
         return fail("no device \"%s\"", device);
-    char *command = g_strdup_printf("trace\t%s\t%s\t%s\n", domain, device, argv[argc - 1]);
-    char *answer = ask_daemon(command);
-    g_free(command);
+    char ***answer = ask_daemon_fields("trace\t%s\t%s\t%s\n", domain, device, argv[argc - 1]);
     if (!answer)
         return unreachable();
     /* "trace DOMID DEVID on|off now|next" per device, or "error WHY" */
     int rc = 0;
-    char **lines = g_strsplit(answer, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        char **f = g_strsplit(*l, "\t", -1);
+    for (char ***l = answer; *l; l++) {
+        char **f = *l;
         if (g_strv_length(f) == 5 && strcmp(f[0], "trace") == 0)
             printf("%s/%s: tracing %s%s\n", f[1], f[2], f[3],
                    strcmp(f[4], "now") == 0 ? "" : " (from its next connection)");
         else if (g_strv_length(f) == 2 && strcmp(f[0], "error") == 0)
             rc = fail("trace %s%s%s: %s", argv[1], argc == 4 ? " " : "", argc == 4 ? argv[2] : "",
                       f[1]);
-        g_strfreev(f);
     }
-    g_strfreev(lines);
-    g_free(answer);
+    free_answer(answer);
     return rc;
 }
 
-/* xen9p reload: the daemon reads its configuration file again (ExecReload) */
+static int cmd_upgrade(int argc, char **argv)
+{
+    if (argc > 3) {
+        g_printerr("usage: xen9p upgrade [DOMAIN|all [DEVID|TAG]]  (--listen: [CONNECTION])\n");
+        return EXIT_USAGE;
+    }
+    /* A --listen daemon names its connections "connN": those go as they are. */
+    char domain[64] = "*";
+    const char *device = argc == 3 ? argv[2] : "*";
+    if (argc >= 2 && strcmp(argv[1], "all") != 0) {
+        unsigned dom;
+        if (g_str_has_prefix(argv[1], "conn")) {
+            g_strlcpy(domain, argv[1], sizeof(domain));
+        } else {
+            int rc = domain_argument(argv[1], &dom);
+            if (rc)
+                return rc;
+            snprintf(domain, sizeof(domain), "%u", dom);
+        }
+    }
+    if (strpbrk(domain, "\t\n") || strpbrk(device, "\t\n"))
+        return fail("no device \"%s\"", device);
+    char ***answer = ask_daemon_fields("upgrade\t%s\t%s\n", domain, device);
+    if (!answer)
+        return unreachable();
+    /* "upgraded LABEL OLD NEW MS" or "failed LABEL WHY" per worker, or "error WHY" */
+    int rc = 0;
+    for (char ***l = answer; *l; l++) {
+        char **f = *l;
+        guint n = g_strv_length(f);
+        if (n == 5 && strcmp(f[0], "upgraded") == 0)
+            printf("%s: upgraded, worker %s took over from %s in %s ms\n", f[1], f[3], f[2], f[4]);
+        else if (n == 3 && strcmp(f[0], "failed") == 0)
+            rc = fail("%s: upgrade failed, its worker serves on: %s", f[1], f[2]);
+        else if (n == 2 && strcmp(f[0], "error") == 0)
+            rc = fail("upgrade: %s", f[1]);
+    }
+    free_answer(answer);
+    return rc;
+}
+
 static int cmd_reload(int argc, char **argv)
 {
     (void)argv;
@@ -836,14 +905,13 @@ static int cmd_reload(int argc, char **argv)
         g_printerr("usage: xen9p reload\n");
         return EXIT_USAGE;
     }
-    char *answer = ask_daemon("reload\n");
+    char ***answer = ask_daemon_fields("%s", "reload\n");
     if (!answer)
         return unreachable();
     /* "reloaded PATH SETTINGS", then "warning TEXT" lines; or "error WHY" */
     int rc = 1;
-    char **lines = g_strsplit(answer, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        char **f = g_strsplit(*l, "\t", -1);
+    for (char ***l = answer; *l; l++) {
+        char **f = *l;
         guint n = g_strv_length(f);
         if (n == 3 && strcmp(f[0], "reloaded") == 0) {
             printf("xen9pd reloaded %s: %s\n", f[1], f[2]);
@@ -853,10 +921,8 @@ static int cmd_reload(int argc, char **argv)
         } else if (n == 2 && strcmp(f[0], "error") == 0) {
             fail("reload refused: %s", f[1]);
         }
-        g_strfreev(f);
     }
-    g_strfreev(lines);
-    g_free(answer);
+    free_answer(answer);
     return rc;
 }
 
@@ -882,7 +948,11 @@ int main(int argc, char **argv)
         "  trace DOMAIN|all [DEVID|TAG] on|off\n"
         "                           log every 9P message of these devices (v9fs_* events)\n"
         "  reload                   xen9pd reads its configuration file again; shares\n"
-        "                           keep serving");
+        "                           keep serving\n"
+        "  upgrade [DOMAIN|all [DEVID|TAG]]\n"
+        "                           replace these devices' workers (all: every one) by the\n"
+        "                           xen9pd installed now; guests keep their mounts, open\n"
+        "                           files and fids (--listen daemon: upgrade [CONNECTION])");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         g_printerr("xen9p: %s\n", error->message);
@@ -890,7 +960,8 @@ int main(int argc, char **argv)
     }
     g_option_context_free(ctx);
     if (argc < 2) {
-        g_printerr("usage: xen9p attach|detach|list|rings|trace|reload ... (xen9p --help)\n");
+        g_printerr("usage: xen9p attach|detach|list|rings|trace|reload|upgrade ... "
+                   "(xen9p --help)\n");
         return EXIT_USAGE;
     }
     if (opt_timeout <= 0)
@@ -907,7 +978,10 @@ int main(int argc, char **argv)
         return cmd_trace(argc - 1, argv + 1);
     if (strcmp(argv[1], "reload") == 0)
         return cmd_reload(argc - 1, argv + 1);
-    g_printerr("xen9p: unknown command \"%s\" (attach, detach, list, rings, trace, reload)\n",
+    if (strcmp(argv[1], "upgrade") == 0)
+        return cmd_upgrade(argc - 1, argv + 1);
+    g_printerr("xen9p: unknown command \"%s\" (attach, detach, list, rings, trace, reload, "
+               "upgrade)\n",
                argv[1]);
     return EXIT_USAGE;
 }

@@ -12,6 +12,20 @@
 
 #define MSG_TYPE "(sa{sv})"
 
+void link_attach_fds(struct msghdr *mh, void *control, const int *fds, unsigned nfds)
+{
+    if (!nfds)
+        return;
+    memset(control, 0, CMSG_SPACE(sizeof(int) * nfds));
+    mh->msg_control = control;
+    mh->msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+    struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+}
+
 int link_pair(int fds[2])
 {
     return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
@@ -34,16 +48,7 @@ bool link_send(int sock, const char *name, GVariantDict *dict, const int *fds, u
             struct cmsghdr align;
         } control;
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-        if (nfds) {
-            memset(&control, 0, sizeof(control));
-            mh.msg_control = control.buf;
-            mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-            struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-            memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-        }
+        link_attach_fds(&mh, control.buf, fds, nfds);
         ssize_t n;
         while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
             ;

@@ -9,7 +9,13 @@
  * Messages (docs/design.md "Processes"):
  *   supervisor -> worker   "serve-xen"  the device: fields and the export fd
  *                          "serve-socket" a connection: fields, export and socket fds
+ *                          "take-over-xen", "take-over-socket"  the same, taken from
+ *                                       a worker handing it over (an upgrade)
  *                          "stats", "rings"  questions, answered with the same name
+ *                          "hand-over"  give the device to the worker at the end of
+ *                                       the fd (backend/worker/handover.h); answered
+ *                                       "handed-over" (then it exits) or
+ *                                       "hand-over-failed" {why} (it serves on)
  *                          "stop"       finish and exit
  *   worker -> supervisor   "ready"      serving; "failed" {why} a setup or ring
  *                          failure, then it exits; answers to questions.
@@ -22,6 +28,10 @@
 
 #include <glib.h>
 
+/* An old worker's "hand-over-failed" when the new one never took over:
+ * the cause is the new worker's own "failed". */
+#define LINK_HANDOVER_NOT_TAKEN "the new worker did not take over"
+
 /* Largest packet either side sends or accepts. */
 #define LINK_MAX_PACKET 65536
 #define LINK_MAX_FDS 4
@@ -32,6 +42,11 @@ struct link_msg {
     int fds[LINK_MAX_FDS];
     unsigned nfds;
 };
+
+/* Attaches `nfds` descriptors to `mh` as SCM_RIGHTS, in `control`, which holds
+ * at least CMSG_SPACE(sizeof(int) * nfds) bytes, suitably aligned. */
+struct msghdr;
+void link_attach_fds(struct msghdr *mh, void *control, const int *fds, unsigned nfds);
 
 /* A socket pair for a new worker: [0] stays with the supervisor, [1] goes to the worker. */
 int link_pair(int fds[2]);

@@ -108,6 +108,25 @@ int p9_fid_charge(struct p9_session *s, struct p9_fid *fid, uint64_t bytes)
     return 0;
 }
 
+/* Under the shard's lock: the table takes a reference, or -EBADF (in use). */
+static int insert_locked(struct p9_fid_table *t, unsigned shard, struct p9_fid *fid)
+{
+    if (g_hash_table_contains(t->shard[shard].fids, GUINT_TO_POINTER(fid->num)))
+        return -EBADF;
+    g_hash_table_insert(t->shard[shard].fids, GUINT_TO_POINTER(fid->num), p9_fid_ref(fid));
+    atomic_fetch_add(&t->count, 1);
+    return 0;
+}
+
+int p9_session_put_fid(struct p9_session *s, struct p9_fid *fid)
+{
+    unsigned i = shard_of(fid->num);
+    pthread_mutex_lock(&s->fids.shard[i].lock);
+    int err = insert_locked(&s->fids, i, fid);
+    pthread_mutex_unlock(&s->fids.shard[i].lock);
+    return err;
+}
+
 int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
 {
     struct p9_session *s = req->session;
@@ -131,9 +150,8 @@ int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid)
         p9_session_limit_hit(s, "max fids");
         err = -EMFILE;
     } else {
-        g_hash_table_insert(s->fids.shard[i].fids, GUINT_TO_POINTER(fid->num), p9_fid_ref(fid));
-        atomic_fetch_add(&s->fids.count, 1);
-        req->committed = true;
+        err = insert_locked(&s->fids, i, fid);
+        req->committed = !err;
     }
     pthread_mutex_unlock(&s->fids.shard[i].lock);
     pthread_mutex_unlock(&s->lock);

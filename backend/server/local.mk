@@ -8,6 +8,7 @@ backend_server_libp9server_a_SOURCES = \
 	backend/server/workers.c \
 	backend/server/dispatch.c \
 	backend/server/fid.c \
+	backend/server/handover.c \
 	backend/server/ops.h backend/server/ops_util.h backend/server/ops_util.c \
 	backend/server/ops_common.c \
 	backend/server/ops_dotl.c \

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include <glib.h>
+
 struct fsdrv_export;
 struct p9_session;
 
@@ -124,6 +126,25 @@ void p9_session_get_stats(struct p9_session *s, struct p9_session_stats *out);
  */
 void p9_session_close(struct p9_session *s);
 
+
+/* ---- handing a session to another process (handover.c) ---- */
+
+/* Bumped when a field of the saved state changes meaning (docs/operations.md). */
+#define P9_SESSION_STATE_VERSION 1
+
+/* No request between its arrival and its reply's delivery. */
+bool p9_session_idle(struct p9_session *s);
+/* Version, dialect, msize and the number of fids, into `out` (idle session). */
+void p9_session_save_header(struct p9_session *s, GVariantDict *out);
+/* Called with each fid's fields and descriptors (the saver's to send, not keep). */
+typedef bool (*p9_fid_saver)(void *ctx, GVariantDict *fields, const int *fds, unsigned nfds);
+bool p9_session_save_fids(struct p9_session *s, p9_fid_saver save, void *ctx);
+/* A fresh session takes what another saved; false and *why (g_free) if it cannot. */
+bool p9_session_restore_header(struct p9_session *s, GVariantDict *in, uint32_t *nfids,
+                               char **why);
+/* Takes the descriptors it uses (their slots set to -1); the caller closes the rest. */
+bool p9_session_restore_fid(struct p9_session *s, GVariantDict *in, int *fds, unsigned nfds,
+                            char **why);
 
 /* Waits until every closed session's workers returned; false on timeout. */
 bool p9_server_wait_idle(unsigned seconds);

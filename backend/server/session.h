@@ -144,6 +144,8 @@ int p9_session_add_fid(struct p9_request *req, struct p9_fid *fid);
  * is freed.  Under the fid's lock or before the fid is shared.
  */
 int p9_fid_charge(struct p9_session *s, struct p9_fid *fid, uint64_t bytes);
+/* Puts it in the table as it is (a handed-over fid): -EBADF if the number is in use. */
+int p9_session_put_fid(struct p9_session *s, struct p9_fid *fid);
 /* Removes it from the table and returns the table's reference, or NULL. */
 struct p9_fid *p9_session_take_fid(struct p9_session *s, uint32_t num);
 /* Drops every fid (Tversion, session end). */

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backend/supervisor/control.h"
+#include "backend/supervisor/daemon.h"
 #include "backend/supervisor/fdlimit.h"
 #include "backend/worker/sandbox.h"
 #include "backend/common/worker_link.h"
@@ -90,6 +92,37 @@ static int listen_tcp(const char *hostport, GError **error)
     return fd;
 }
 
+/* What the service manager keeps of ours: the listener, each connection's worker. */
+#define LISTEN_STORE_NAME "listen"
+#define CONN_LABEL "conn"
+
+/* Connections an earlier supervisor handed a worker go on being served. */
+static void adopt_connections(struct socket_server *srv)
+{
+    char **names = daemon_stored_names(WORKER_STORE_PREFIX CONN_LABEL);
+    for (char **name = names; *name; name++) {
+        const char *label = *name + strlen(WORKER_STORE_PREFIX);
+        unsigned long id = strtoul(label + strlen(CONN_LABEL), NULL, 10);
+        char *why = NULL;
+        struct worker_proc *w = worker_proc_adopt(label, NULL, daemon_take_stored(*name), &why);
+        if (!w) {
+            g_warning("%s: cannot take its worker back: %s", label, why);
+            daemon_unstore_fds(*name);
+            g_free(why);
+            continue;
+        }
+        /* Counted like a connection accepted here (worker_gone gives it back). */
+        if (!fdlimit_take(FDLIMIT_CONNECTION, label, &why)) {
+            g_warning("%s: %s", label, why);
+            g_free(why);
+        }
+        g_ptr_array_add(srv->procs, w);
+        srv->next_id = MAX(srv->next_id, (unsigned)id);
+        g_message("%s: taken back (worker %d serves on)", label, (int)w->pid);
+    }
+    g_strfreev(names);
+}
+
 struct socket_server *socket_server_new(const char *spec, const char *export_dir,
                                         const struct fsdrv_config *cfg,
                                         const struct worker_options *workers, GError **error)
@@ -103,20 +136,41 @@ struct socket_server *socket_server_new(const char *spec, const char *export_dir
     }
     int fd;
     char *unix_path = NULL;
-    if (g_str_has_prefix(spec, "unix:")) {
-        fd = listen_unix(spec + 5, error);
-        unix_path = g_strdup(spec + 5);
-    } else if (g_str_has_prefix(spec, "tcp:")) {
-        fd = listen_tcp(spec + 4, error);
+    GArray *kept = daemon_take_stored(LISTEN_STORE_NAME);
+    bool reused = kept && kept->len == 1;
+    if (reused) {
+        /* A restart: the socket clients connect to never closed. */
+        fd = g_array_index(kept, int, 0);
+        g_array_free(kept, TRUE);
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        if (g_str_has_prefix(spec, "unix:"))
+            unix_path = g_strdup(spec + 5);
     } else {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                    "unknown listen address \"%s\" (want unix:PATH or tcp:ADDRESS:PORT)", spec);
-        fd = -1;
+        if (kept) {
+            g_warning("the service manager kept %u listening sockets: making a new one",
+                      kept->len);
+            daemon_unstore_fds(LISTEN_STORE_NAME);
+            for (guint i = 0; i < kept->len; i++)
+                close(g_array_index(kept, int, i));
+            g_array_free(kept, TRUE);
+        }
+        if (g_str_has_prefix(spec, "unix:")) {
+            fd = listen_unix(spec + 5, error);
+            unix_path = g_strdup(spec + 5);
+        } else if (g_str_has_prefix(spec, "tcp:")) {
+            fd = listen_tcp(spec + 4, error);
+        } else {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "unknown listen address \"%s\" (want unix:PATH or tcp:ADDRESS:PORT)", spec);
+            fd = -1;
+        }
     }
     if (fd < 0) {
         g_free(unix_path);
         return NULL;
     }
+    if (!reused)
+        daemon_store_fds(LISTEN_STORE_NAME, &fd, 1);
     struct socket_server *srv = g_new0(struct socket_server, 1);
     srv->listen_fd = fd;
     srv->unix_path = unix_path;
@@ -124,6 +178,7 @@ struct socket_server *socket_server_new(const char *spec, const char *export_dir
     srv->cfg = *cfg;
     srv->workers = *workers;
     srv->procs = g_ptr_array_new();
+    adopt_connections(srv);
     return srv;
 }
 
@@ -140,7 +195,7 @@ static void accept_connection(struct socket_server *srv)
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));   /* fails harmlessly on unix */
-    char *label = g_strdup_printf("conn%u", ++srv->next_id), *why = NULL;
+    char *label = g_strdup_printf(CONN_LABEL "%u", ++srv->next_id), *why = NULL;
     struct worker_proc *w = worker_proc_spawn(&srv->workers, label, NULL, &why);
     if (w) {
         GVariantDict d;
@@ -182,18 +237,82 @@ static void worker_gone(struct socket_server *srv, struct worker_proc *w)
     fdlimit_give(FDLIMIT_CONNECTION);
 }
 
-void socket_server_run(struct socket_server *srv, int stop_fd)
+/* Replaces a connection's worker by one of the binary installed now. */
+static void upgrade_connection(struct socket_server *srv, guint i, GString *out)
+{
+    struct worker_proc *old = srv->procs->pdata[i];
+    GVariantDict d;
+    g_variant_dict_init(&d, NULL);
+    worker_put_export_config(&d, &srv->cfg);
+    g_variant_dict_insert(&d, "trace", "b", (gboolean)srv->workers.trace);
+    int export_fd = export_tree_of(srv->export_dir);
+    char *why = NULL;
+    gint64 began = g_get_monotonic_time();
+    struct worker_proc *w = export_fd < 0 ? NULL
+        : worker_proc_upgrade(&srv->workers, old, "take-over-socket", &d, export_fd, &why);
+    if (export_fd < 0)
+        why = g_strdup_printf("cannot open %s: %s", srv->export_dir, g_strerror(errno));
+    else
+        close(export_fd);
+    g_variant_dict_clear(&d);
+    if (!w) {
+        g_warning("%s: upgrade failed, worker %d serves on: %s", old->label, (int)old->pid, why);
+        g_string_append_printf(out, "failed\t%s\t%s\n", old->label, why);
+        g_free(why);
+        return;
+    }
+    double ms = (g_get_monotonic_time() - began) / 1000.0;
+    g_message("%s: upgraded, worker %d took over from %d in %.1f ms", old->label, (int)w->pid,
+              (int)old->pid, ms);
+    g_string_append_printf(out, "upgraded\t%s\t%d\t%d\t%.1f\n", old->label, (int)old->pid,
+                           (int)w->pid, ms);
+    srv->procs->pdata[i] = w;
+    worker_proc_hand_over(old);
+}
+
+void socket_server_command(const char *command, GString *out, void *ctx)
+{
+    struct socket_server *srv = ctx;
+    char **words = g_strsplit(command, "\t", 3);
+    guint n = g_strv_length(words);
+    if (n == 1 && strcmp(words[0], "list") == 0) {
+        for (guint i = 0; i < srv->procs->len; i++) {
+            struct worker_proc *w = srv->procs->pdata[i];
+            g_string_append_printf(out, "connection\t%s\t%d\n", w->label, (int)w->pid);
+        }
+    } else if (n >= 1 && strcmp(words[0], "upgrade") == 0) {
+        /* "upgrade", "upgrade LABEL" or xen9p's "upgrade * *" (all). */
+        const char *which = n >= 2 ? words[1] : "*";
+        unsigned tried = 0;
+        for (guint i = 0; i < srv->procs->len; i++) {
+            struct worker_proc *w = srv->procs->pdata[i];
+            if (strcmp(which, "*") == 0 || strcmp(which, w->label) == 0) {
+                upgrade_connection(srv, i, out);
+                tried++;
+            }
+        }
+        if (!tried && strcmp(which, "*") != 0)
+            g_string_append(out, "error\tno such connection\n");
+    } else {
+        g_string_append_printf(out, "error\tunknown command \"%s\" (list, upgrade)\n",
+                               words[0] ? words[0] : "");
+    }
+    g_strfreev(words);
+}
+
+void socket_server_run(struct socket_server *srv, int stop_fd, struct control *control)
 {
     GArray *fds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
     for (;;) {
-        g_array_set_size(fds, 2 + 2 * srv->procs->len);
+        g_array_set_size(fds, 3 + 2 * srv->procs->len);
         struct pollfd *p = (struct pollfd *)fds->data;
         p[0] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
         p[1] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
+        p[2] = (struct pollfd){ .fd = control ? control_fd(control) : -1, .events = POLLIN };
         for (guint i = 0; i < srv->procs->len; i++) {
             struct worker_proc *w = srv->procs->pdata[i];
-            p[2 + 2 * i] = (struct pollfd){ .fd = w->log, .events = POLLIN };
-            p[3 + 2 * i] = (struct pollfd){ .fd = w->pidfd, .events = POLLIN };
+            p[3 + 2 * i] = (struct pollfd){ .fd = w->log, .events = POLLIN };
+            p[4 + 2 * i] = (struct pollfd){ .fd = w->pidfd, .events = POLLIN };
         }
         if (poll(p, fds->len, -1) < 0) {
             if (errno == EINTR)
@@ -207,29 +326,41 @@ void socket_server_run(struct socket_server *srv, int stop_fd)
         guint n = srv->procs->len;
         struct worker_proc **snapshot = g_memdup2(srv->procs->pdata, n * sizeof(*snapshot));
         for (guint i = 0; i < n; i++) {
-            if (p[2 + 2 * i].revents)
+            if (p[3 + 2 * i].revents)
                 worker_proc_relay_log(snapshot[i]);
-            if (p[3 + 2 * i].revents && worker_proc_reap(snapshot[i]))
+            if (p[4 + 2 * i].revents && worker_proc_reap(snapshot[i]))
                 worker_gone(srv, snapshot[i]);
         }
         g_free(snapshot);
         if (p[1].revents)
             accept_connection(srv);
+        if (p[2].revents)
+            control_serve(control);
     }
     g_array_free(fds, TRUE);
 }
 
-void socket_server_free(struct socket_server *srv)
+void socket_server_free(struct socket_server *srv, bool hand_over)
 {
+    if (hand_over)
+        g_message("%u connections go on: the service manager keeps them for the next xen9pd",
+                  srv->procs->len);
     while (srv->procs->len) {
         struct worker_proc *w = srv->procs->pdata[0];
+        if (hand_over) {
+            g_ptr_array_remove_index_fast(srv->procs, 0);
+            worker_proc_hand_over(w);
+            continue;
+        }
         worker_proc_stop(w, 5000);
         worker_gone(srv, w);
     }
     g_ptr_array_free(srv->procs, TRUE);
     close(srv->listen_fd);
     g_free(srv->export_dir);
-    if (srv->unix_path)
+    if (!hand_over)
+        daemon_unstore_fds(LISTEN_STORE_NAME);
+    if (srv->unix_path && !hand_over)
         unlink(srv->unix_path);
     g_free(srv->unix_path);
     g_free(srv);

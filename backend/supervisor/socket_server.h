@@ -27,10 +27,16 @@ struct socket_server *socket_server_new(const char *spec, const char *export_dir
                                         const struct fsdrv_config *cfg,
                                         const struct worker_options *workers, GError **error);
 
-/* Serves until `stop_fd` (an fd such as a signalfd) becomes readable. */
-void socket_server_run(struct socket_server *srv, int stop_fd);
+struct control;
+/* Serves until `stop_fd` (an fd such as a signalfd) becomes readable, and
+ * answers `control` (may be NULL) with socket_server_command. */
+void socket_server_run(struct socket_server *srv, int stop_fd, struct control *control);
+/* The control socket's commands in socket mode: "list", "upgrade [LABEL]"
+ * (docs/operations.md), a control_handler. */
+void socket_server_command(const char *command, GString *out, void *srv);
 
-/* Stops every connection's worker, then the listener. */
-void socket_server_free(struct socket_server *srv);
+/* Stops every connection's worker, then the listener; handing over (a
+ * restart, daemon_stop_hands_over), leaves both to the next daemon. */
+void socket_server_free(struct socket_server *srv, bool hand_over);
 
 #endif

@@ -30,6 +30,8 @@ struct worker_options {
 
 struct worker_proc {
     char *label;                /* "3/0", "conn 2": what its log lines carry */
+    char *store_name;           /* its descriptors' name in the service manager's store */
+    bool adopted;               /* started by an earlier supervisor: not our child */
     const struct log_subject *subject;  /* its device's journal fields, or NULL */
     pid_t pid;                  /* in our pid namespace */
     gint64 started;             /* g_get_monotonic_time() at the spawn */
@@ -38,13 +40,38 @@ struct worker_proc {
     int log;                    /* its stderr (non-blocking) */
     GString *partial;           /* a log line not yet ended */
     bool exited;
-    int status;                 /* wait status, once exited */
+    int status;                 /* wait status, once exited; -1: unknown (adopted) */
     uint64_t cpu_user_us, cpu_system_us;    /* its CPU time, once exited */
 };
 
 /* Starts a worker; NULL and *why (g_free) on failure. */
 struct worker_proc *worker_proc_spawn(const struct worker_options *o, const char *label,
                                       const struct log_subject *subject, char **why);
+
+/*
+ * A worker an earlier supervisor started, taken back from the descriptors
+ * the service manager kept for it (its link, log pipe and pidfd, in any
+ * order; the array is consumed).  NULL and *why if some are missing.
+ */
+struct worker_proc *worker_proc_adopt(const char *label, const struct log_subject *subject,
+                                      GArray *fds, char **why);
+
+/*
+ * Replaces `old` by a worker of the binary installed now (docs/operations.md
+ * "Upgrading workers"): the new one gets `assignment` with `fields`, a
+ * duplicate of `export_fd` and one end of a state channel, the old one
+ * "hand-over" with the other end; the old one hands its state over and
+ * exits once the new one serves.  Returns the new worker (the caller frees
+ * `old` with worker_proc_hand_over: it has exited), or NULL and *why with the
+ * old one serving on.
+ */
+struct worker_proc *worker_proc_upgrade(const struct worker_options *o, struct worker_proc *old,
+                                        const char *assignment, GVariantDict *fields,
+                                        int export_fd, char **why);
+
+/* Where a worker's descriptors are kept: WORKER_STORE_PREFIX + its label (g_free). */
+#define WORKER_STORE_PREFIX "worker/"
+char *worker_store_name(const char *label);
 
 /* Relays what the worker wrote to stderr (call when `log` is readable). */
 void worker_proc_relay_log(struct worker_proc *w);
@@ -63,8 +90,13 @@ char *worker_proc_describe_cpu(const struct worker_proc *w);
  */
 bool worker_proc_stop(struct worker_proc *w, unsigned timeout_ms);
 
-/* Kills it if still running, reaps, closes everything, frees. */
+/* Kills it if still running, reaps, closes everything (the service
+ * manager's copies too), frees. */
 void worker_proc_free(struct worker_proc *w);
+
+/* The supervisor goes, the worker stays (a restart): closes our descriptors
+ * only; the service manager's copies keep it reachable for the next one. */
+void worker_proc_hand_over(struct worker_proc *w);
 
 /*
  * What an administrator checks of a running worker, read from outside in

@@ -34,6 +34,7 @@ struct backend {
     GHashTable *devices;        /* "domid/devid" -> struct xen_device */
     char *claim;                /* /local/domain/<self>/libxl/xen-9pfs */
     const struct xen_backend_options *opts;     /* the settings, reload updates them */
+    GHashTable *adoptable;      /* "domid/devid" -> worker_proc an earlier supervisor left */
 };
 
 /* ---- the libxl claim (drop-in for type=xen_9pfsd) ---- */
@@ -166,12 +167,17 @@ static void device_changed(struct backend *be, unsigned domid, unsigned devid)
         if (d)
             drop_device(be, d);
     } else {
+        struct worker_proc *w = NULL;
         if (!d) {
             d = xen_device_new(&be->host, domid, devid);
             g_hash_table_insert(be->devices, g_strdup(key), d);
             xen9p_log_about(&d->subject, G_LOG_LEVEL_MESSAGE, "device %s: found", d->label);
+            g_hash_table_steal_extended(be->adoptable, key, NULL, (gpointer *)&w);
         }
-        xen_device_update(d);
+        if (w)
+            xen_device_adopt(d, w);
+        else
+            xen_device_update(d);
     }
     g_free(key);
 }
@@ -332,6 +338,29 @@ static void control_list(struct backend *be, bool rings, GString *out)
     g_ptr_array_free(sorted, TRUE);
 }
 
+/* The devices `domain` (DOMID or *) and `device` (DEVID, TAG or *) name, in
+ * order; NULL if `domain` is neither. */
+static GPtrArray *devices_named(struct backend *be, const char *domain, const char *device)
+{
+    guint64 domid = 0;
+    bool any_domain = strcmp(domain, "*") == 0;
+    if (!any_domain && !g_ascii_string_to_unsigned(domain, 10, 0, UINT32_MAX, &domid, NULL))
+        return NULL;
+    GPtrArray *sorted = devices_sorted(be);
+    GPtrArray *named = g_ptr_array_new();
+    for (guint i = 0; i < sorted->len; i++) {
+        struct xen_device *d = sorted->pdata[i];
+        char devid[16];
+        snprintf(devid, sizeof(devid), "%u", d->devid);
+        if ((any_domain || d->domid == domid) &&
+            (strcmp(device, "*") == 0 || strcmp(device, devid) == 0 ||
+             g_strcmp0(device, d->tag) == 0))
+            g_ptr_array_add(named, d);
+    }
+    g_ptr_array_free(sorted, TRUE);
+    return named;
+}
+
 /*
  * "trace DOMID|* DEVID|TAG|* on|off" (tab-separated): switches the tracing of
  * the devices named; a line "trace DOMID DEVID on|off now|next" for each
@@ -339,33 +368,54 @@ static void control_list(struct backend *be, bool rings, GString *out)
  */
 static void control_trace(struct backend *be, char **args, GString *out)
 {
-    guint64 domid = 0;
-    if (g_strv_length(args) != 3 ||
-        (strcmp(args[0], "*") != 0 &&
-         !g_ascii_string_to_unsigned(args[0], 10, 0, UINT32_MAX, &domid, NULL)) ||
-        (strcmp(args[2], "on") != 0 && strcmp(args[2], "off") != 0)) {
+    GPtrArray *named = g_strv_length(args) == 3 ? devices_named(be, args[0], args[1]) : NULL;
+    if (!named || (strcmp(args[2], "on") != 0 && strcmp(args[2], "off") != 0)) {
         g_string_append(out, "error\tusage: trace DOMID|* DEVID|TAG|* on|off\n");
+        if (named)
+            g_ptr_array_free(named, TRUE);
         return;
     }
-    bool any_domain = strcmp(args[0], "*") == 0, on = strcmp(args[2], "on") == 0;
-    GPtrArray *sorted = devices_sorted(be);
-    unsigned matched = 0;
-    for (guint i = 0; i < sorted->len; i++) {
-        struct xen_device *d = sorted->pdata[i];
-        char devid[16];
-        snprintf(devid, sizeof(devid), "%u", d->devid);
-        if ((!any_domain && d->domid != domid) ||
-            (strcmp(args[1], "*") != 0 && strcmp(args[1], devid) != 0 &&
-             g_strcmp0(args[1], d->tag) != 0))
-            continue;
+    bool on = strcmp(args[2], "on") == 0;
+    for (guint i = 0; i < named->len; i++) {
+        struct xen_device *d = named->pdata[i];
         bool now = xen_device_set_trace(d, on);
         g_string_append_printf(out, "trace\t%u\t%u\t%s\t%s\n", d->domid, d->devid,
                                on ? "on" : "off", now ? "now" : "next");
-        matched++;
     }
-    g_ptr_array_free(sorted, TRUE);
-    if (!matched)
+    if (!named->len)
         g_string_append(out, "error\tno such device\n");
+    g_ptr_array_free(named, TRUE);
+}
+
+/* "upgrade DOMID|* DEVID|TAG|*": each connected device's worker replaced. */
+static void control_upgrade(struct backend *be, char **args, GString *out)
+{
+    GPtrArray *named = g_strv_length(args) == 2 ? devices_named(be, args[0], args[1]) : NULL;
+    if (!named) {
+        g_string_append(out, "error\tusage: upgrade DOMID|* DEVID|TAG|*\n");
+        return;
+    }
+    unsigned tried = 0;
+    for (guint i = 0; i < named->len; i++) {
+        struct xen_device *d = named->pdata[i];
+        if (d->phase != DEV_CONNECTED)
+            continue;   /* no worker: the next one starts from the new binary anyway */
+        pid_t old = d->worker->pid;
+        gint64 began = g_get_monotonic_time();
+        char *why = NULL;
+        tried++;
+        if (xen_device_upgrade(d, &why))
+            g_string_append_printf(out, "upgraded\t%s\t%d\t%d\t%.1f\n", d->label, (int)old,
+                                   (int)d->worker->pid,
+                                   (g_get_monotonic_time() - began) / 1000.0);
+        else
+            g_string_append_printf(out, "failed\t%s\t%s\n", d->label, why);
+        g_free(why);
+    }
+    /* "all" with nothing connected has nothing to do (a package upgrade asks so). */
+    if (!tried && (strcmp(args[0], "*") != 0 || strcmp(args[1], "*") != 0))
+        g_string_append(out, "error\tno connected device\n");
+    g_ptr_array_free(named, TRUE);
 }
 
 /*
@@ -429,11 +479,13 @@ static void control_command(const char *command, GString *out, void *ctx)
         control_list(be, true, out);
     else if (words[0] && strcmp(words[0], "trace") == 0)
         control_trace(be, words + 1, out);
+    else if (words[0] && strcmp(words[0], "upgrade") == 0)
+        control_upgrade(be, words + 1, out);
     else if (g_strv_length(words) == 1 && strcmp(words[0], "reload") == 0)
         control_reload(be, out);
     else
         g_string_append_printf(out, "error\tunknown command \"%s\" (list, rings, trace, "
-                               "reload)\n",
+                               "reload, upgrade)\n",
                                words[0] ? words[0] : "");
     g_strfreev(words);
 }
@@ -513,6 +565,64 @@ static unsigned own_domid(struct xs_handle *xs)
     return id;
 }
 
+/* Workers an earlier supervisor left in the service manager's keeping. */
+static void collect_adoptable(struct backend *be)
+{
+    char **names = daemon_stored_names(WORKER_STORE_PREFIX);
+    for (char **name = names; *name; name++) {
+        const char *label = *name + strlen(WORKER_STORE_PREFIX);
+        unsigned domid, devid;
+        char *why = NULL;
+        struct worker_proc *w = NULL;
+        if (sscanf(label, "%u/%u", &domid, &devid) == 2) {
+            char *key = device_key(domid, devid);
+            if (strcmp(key, label) == 0)
+                w = worker_proc_adopt(label, NULL, daemon_take_stored(*name), &why);
+            g_free(key);
+        }
+        if (w) {
+            g_hash_table_insert(be->adoptable, g_strdup(label), w);
+        } else if (why) {
+            g_warning("device %s: cannot take its worker back: %s", label, why);
+            daemon_unstore_fds(*name);
+            g_free(why);
+        }
+    }
+    g_strfreev(names);
+}
+
+/* Kept workers whose device is no longer in xenstore stop. */
+static void stop_unadopted(struct backend *be)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, be->adoptable);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        struct worker_proc *w = value;
+        g_message("device %s: gone from xenstore while xen9pd restarted: its worker %d stops",
+                  (const char *)key, (int)w->pid);
+        worker_proc_stop(w, 5000);
+        worker_proc_free(w);
+        g_hash_table_iter_remove(&it);
+    }
+}
+
+/* A restart: the devices' workers serve on, xenstore and the claim stay. */
+static void hand_over(struct backend *be)
+{
+    GHashTableIter it;
+    gpointer value;
+    unsigned n = 0;
+    g_hash_table_iter_init(&it, be->devices);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        struct xen_device *d = value;
+        n += d->worker != NULL;
+        xen_device_hand_over(d);
+    }
+    g_message("stopping: %u workers serve on; the service manager keeps them for the next "
+              "xen9pd", n);
+}
+
 /* Lets frontends see Closing and answer Closed before we go. */
 static void drain_shutdown(struct backend *be)
 {
@@ -556,6 +666,7 @@ int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
     be.host.settings = opts->settings;
     be.opts = opts;
     be.devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, device_destroy);
+    be.adoptable = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (!claim_backend(&be))
         goto out;
     control = control_open(opts->control_path, control_command, &be, &error);
@@ -573,7 +684,10 @@ int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
               opts->workers->sandbox ? "" : " (workers NOT confined: --no-sandbox)");
     if (daemon_ready(opts->foreground, opts->pid_file) < 0)
         goto out_claim;
+    collect_adoptable(&be);
     rescan(&be);
+    stop_unadopted(&be);
+    daemon_drop_unclaimed_stored();
 
     GArray *fds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
     GPtrArray *polled = g_ptr_array_new();      /* the device of each worker's fds */
@@ -606,15 +720,21 @@ int xen_backend_run(const struct xen_backend_options *opts, int stop_fd)
     }
     g_array_free(fds, TRUE);
     g_ptr_array_free(polled, TRUE);
+    rc = 0;
+    if (daemon_stop_hands_over(stop_fd)) {
+        hand_over(&be);
+        goto out;       /* the claim stays ours */
+    }
     g_message("stopping: closing every device");
     drain_shutdown(&be);
-    rc = 0;
 out_claim:
     xs_rm(be.host.xs, XBT_NULL, be.claim);
 out:
     control_close(control);
     if (be.devices)
         g_hash_table_destroy(be.devices);
+    if (be.adoptable)
+        g_hash_table_destroy(be.adoptable);
     xs_close(be.host.xs);
     g_free(be.host.root);
     g_free(be.claim);

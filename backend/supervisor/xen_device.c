@@ -321,8 +321,10 @@ static bool read_fe_number(struct xen_device *d, const char *key, unsigned long 
     return ok;
 }
 
-/* Reads the frontend's rings and hands them, with the export, to a new worker. */
-static bool start_worker(struct xen_device *d, char **why)
+/* A worker's assignment: the frontend's rings (read again), the export's settings,
+ * and a descriptor of the export (*export_fd, to close). */
+static bool assignment(struct xen_device *d, GVariantDict *a, unsigned *nrings_out,
+                       int *export_fd, char **why)
 {
     unsigned long version, nrings;
     if (!read_fe_number(d, "version", 1, &version, why) ||
@@ -341,32 +343,70 @@ static bool start_worker(struct xen_device *d, char **why)
         refs[i] = ref;
         ports[i] = port;
     }
-    int export_fd = export_tree_of(d->path);
-    if (export_fd < 0) {
+    *export_fd = export_tree_of(d->path);
+    if (*export_fd < 0) {
         *why = g_strdup_printf("cannot open %s: %s", d->path, g_strerror(errno));
         return false;
     }
+    g_variant_dict_init(a, NULL);
+    g_variant_dict_insert(a, "domid", "u", d->domid);
+    g_variant_dict_insert_value(a, "ring-refs", g_variant_new_fixed_array(
+                                    G_VARIANT_TYPE_UINT32, refs, nrings, sizeof(uint32_t)));
+    g_variant_dict_insert_value(a, "ports", g_variant_new_fixed_array(
+                                    G_VARIANT_TYPE_UINT32, ports, nrings, sizeof(uint32_t)));
+    g_variant_dict_insert(a, "max-order", "u", (uint32_t)XEN_MAX_RING_ORDER);
+    worker_put_export_config(a, &d->cfg);
+    g_variant_dict_insert(a, "trace", "b", (gboolean)d->trace);
+    *nrings_out = nrings;
+    return true;
+}
+
+/* Reads the frontend's rings and hands them, with the export, to a new worker. */
+static bool start_worker(struct xen_device *d, char **why)
+{
+    GVariantDict a;
+    unsigned nrings;
+    int export_fd;
+    if (!assignment(d, &a, &nrings, &export_fd, why))
+        return false;
     d->worker = worker_proc_spawn(d->host->workers, d->label, &d->subject, why);
-    if (d->worker) {
-        GVariantDict a;
-        g_variant_dict_init(&a, NULL);
-        g_variant_dict_insert(&a, "domid", "u", d->domid);
-        g_variant_dict_insert_value(&a, "ring-refs", g_variant_new_fixed_array(
-                                        G_VARIANT_TYPE_UINT32, refs, nrings, sizeof(uint32_t)));
-        g_variant_dict_insert_value(&a, "ports", g_variant_new_fixed_array(
-                                        G_VARIANT_TYPE_UINT32, ports, nrings, sizeof(uint32_t)));
-        g_variant_dict_insert(&a, "max-order", "u", (uint32_t)XEN_MAX_RING_ORDER);
-        worker_put_export_config(&a, &d->cfg);
-        g_variant_dict_insert(&a, "trace", "b", (gboolean)d->trace);
-        if (!link_send(d->worker->link, "serve-xen", &a, &export_fd, 1)) {
-            *why = g_strdup_printf("cannot reach its worker: %s", g_strerror(errno));
-            worker_proc_free(d->worker);
-            d->worker = NULL;
-        }
+    if (d->worker && !link_send(d->worker->link, "serve-xen", &a, &export_fd, 1)) {
+        *why = g_strdup_printf("cannot reach its worker: %s", g_strerror(errno));
+        worker_proc_free(d->worker);
+        d->worker = NULL;
     }
+    g_variant_dict_clear(&a);
     close(export_fd);
     d->nrings = nrings;
     return d->worker != NULL;
+}
+
+bool xen_device_upgrade(struct xen_device *d, char **why)
+{
+    if (d->phase != DEV_CONNECTED || !d->worker) {
+        *why = g_strdup_printf("not connected (%s)", xen_device_phase_name(d->phase));
+        return false;
+    }
+    GVariantDict a;
+    unsigned nrings;
+    int export_fd;
+    if (!assignment(d, &a, &nrings, &export_fd, why))
+        return false;
+    gint64 began = g_get_monotonic_time();
+    struct worker_proc *w = worker_proc_upgrade(d->host->workers, d->worker, "take-over-xen", &a,
+                                                export_fd, why);
+    g_variant_dict_clear(&a);
+    close(export_fd);
+    if (!w) {
+        dev_log(d, WARNING, "device %s: upgrade failed, worker %d serves on: %s", d->label,
+                (int)d->worker->pid, *why);
+        return false;
+    }
+    dev_log(d, MESSAGE, "device %s: upgraded, worker %d took over from %d in %.1f ms", d->label,
+            (int)w->pid, (int)d->worker->pid, (g_get_monotonic_time() - began) / 1000.0);
+    worker_proc_hand_over(d->worker);
+    d->worker = w;
+    return true;
 }
 
 /* The device ends: its `error` node says why, the frontend sees Closing. */
@@ -655,6 +695,50 @@ void xen_device_domain_gone(struct xen_device *d)
     }
     g_free(v);
     g_free(marker);
+}
+
+void xen_device_adopt(struct xen_device *d, struct worker_proc *w)
+{
+    char *key = be_key(d, "state");
+    int be = read_state(d, key);
+    g_free(key);
+    unsigned long nrings = 0;
+    char *why = NULL;
+    d->worker = w;
+    w->subject = &d->subject;
+    if (!configure(d)) {
+        disconnect(d);
+        write_state(d, XenbusStateClosed);
+        d->phase = DEV_FAILED;
+        return;
+    }
+    d->written_state = be;
+    watch_frontend(d);
+    if (be == XenbusStateConnected && read_fe_number(d, "num-rings", XEN_MAX_RINGS, &nrings, &why)) {
+        d->phase = DEV_CONNECTED;
+        d->nrings = nrings;
+        dev_log(d, MESSAGE, "device %s: taken back from an earlier xen9pd (worker %d serves on)",
+                d->label, (int)w->pid);
+    } else if (be == XenbusStateInitWait) {
+        /* It was connecting: its "ready" or "failed" waits on the link. */
+        d->phase = DEV_CONNECTING;
+        dev_log(d, MESSAGE, "device %s: taken back while connecting (worker %d)", d->label,
+                (int)w->pid);
+    } else {
+        dev_log(d, MESSAGE, "device %s: an earlier xen9pd left a worker in state %d: stopped",
+                d->label, be);
+        disconnect(d);
+        d->phase = be == XenbusStateClosing ? DEV_CLOSING : DEV_CLOSED;
+    }
+    g_free(why);
+    /* Whatever the frontend did while nobody watched. */
+    xen_device_update(d);
+}
+
+void xen_device_hand_over(struct xen_device *d)
+{
+    worker_proc_hand_over(d->worker);
+    d->worker = NULL;
 }
 
 void xen_device_shutdown(struct xen_device *d)

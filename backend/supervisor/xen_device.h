@@ -77,6 +77,23 @@ void xen_device_worker_event(struct xen_device *dev);
 /* The guest's domain is gone: release everything, forget the frontend. */
 void xen_device_domain_gone(struct xen_device *dev);
 
+/*
+ * A new supervisor takes back the device's worker `w` from an earlier one
+ * (a restart): configured from xenstore as usual, but not advertised again;
+ * connected (or connecting) as the backend state in xenstore says.
+ */
+void xen_device_adopt(struct xen_device *d, struct worker_proc *w);
+
+/*
+ * Replaces its worker by one of the binary installed now, which takes the
+ * rings, channels, fids and open files over; false and *why (the old one
+ * serves on) if that cannot be done (docs/operations.md "Upgrading workers").
+ */
+bool xen_device_upgrade(struct xen_device *d, char **why);
+
+/* The daemon restarts: its worker serves on for the next one (nothing written). */
+void xen_device_hand_over(struct xen_device *d);
+
 /* The daemon stops: disconnect, tell the frontend (Closing). */
 void xen_device_shutdown(struct xen_device *dev);
 

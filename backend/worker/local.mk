@@ -6,6 +6,7 @@ backend_worker_libworker_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(XENGNTTAB_CFLA
 	$(XENEVTCHN_CFLAGS) $(XENTOOLCORE_CFLAGS) $(SECCOMP_CFLAGS)
 backend_worker_libworker_a_SOURCES = \
 	backend/worker/worker_main.h backend/worker/worker_main.c \
+	backend/worker/handover.h backend/worker/handover.c \
 	backend/worker/worker_xen.c \
 	backend/worker/worker_socket.c \
 	backend/worker/socket_conn.h backend/worker/socket_conn.c \

@@ -309,6 +309,8 @@ int sandbox_enter(const struct sandbox_policy *p, char **why)
     /* Xen handles first: restricting needs calls the filter will refuse. */
     if (p->xen_domid >= 0)
         CHECK(xentoolcore_restrict_all((domid_t)p->xen_domid), "restricting the Xen handles");
+    if (p->after_xen_restrict)
+        p->after_xen_restrict(p->hook_ctx);
     if ((rc = enter_root(p->export_fd, why)) < 0)
         return rc;
     struct rlimit files = { p->nofile, p->nofile }, core = { 0, 0 };

@@ -45,6 +45,11 @@ struct sandbox_policy {
      * capabilities); another uid runs with no capability at all. */
     uid_t run_uid;
     gid_t run_gid;
+    /* Called once the Xen handles are restricted, before any other barrier:
+     * a handle taken over from another worker is restricted already, and
+     * restricting it again would fail (NULL: nothing to call). */
+    void (*after_xen_restrict)(void *ctx);
+    void *hook_ctx;
 };
 
 /*

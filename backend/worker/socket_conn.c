@@ -28,6 +28,7 @@ struct socket_conn {
     struct p9_reply *out_head, *out_tail;
     struct p9_reply *writing;       /* partly written, loop only */
     uint32_t written;
+    bool paused;                    /* a hand-over: no more requests taken */
 };
 
 /* The connection whose poll loop this thread runs (socket_conn_service), if any. */
@@ -73,15 +74,64 @@ struct socket_conn *socket_conn_new(int fd, struct fsdrv_export *export, const c
     return c;
 }
 
-void socket_conn_free(struct socket_conn *c)
+static void conn_free(struct socket_conn *c, bool close_socket)
 {
     /* After this no session thread calls conn_send; queued replies belong to
      * the session, which freed them. */
     p9_session_close(c->session);
-    close(c->fd);
+    if (close_socket)
+        close(c->fd);
     pthread_mutex_destroy(&c->out_lock);
     g_free(c->in);
     g_free(c);
+}
+
+void socket_conn_free(struct socket_conn *c)
+{
+    conn_free(c, true);
+}
+
+void socket_conn_forget(struct socket_conn *c)
+{
+    conn_free(c, false);
+}
+
+void socket_conn_pause(struct socket_conn *c, bool paused)
+{
+    c->paused = paused;
+}
+
+bool socket_conn_settled(struct socket_conn *c)
+{
+    pthread_mutex_lock(&c->out_lock);
+    bool writing = c->writing || c->out_head;
+    pthread_mutex_unlock(&c->out_lock);
+    return !writing && p9_session_idle(c->session);
+}
+
+const uint8_t *socket_conn_pending(struct socket_conn *c, uint32_t *len)
+{
+    *len = c->in_len;
+    return c->in;
+}
+
+bool socket_conn_take_input(struct socket_conn *c, const uint8_t *bytes, size_t len)
+{
+    if (len > SOCKET_MAX_MSIZE - c->in_len)
+        return false;
+    memcpy(c->in + c->in_len, bytes, len);
+    c->in_len += len;
+    return true;
+}
+
+struct p9_session *socket_conn_session(struct socket_conn *c)
+{
+    return c->session;
+}
+
+int socket_conn_fd(struct socket_conn *c)
+{
+    return c->fd;
 }
 
 /* Frames whole messages out of the input buffer; false: protocol error. */
@@ -191,7 +241,7 @@ static bool write_replies(struct socket_conn *c, const char **why)
 short socket_conn_events(struct socket_conn *c)
 {
     short events = 0;
-    if (c->in_len < SOCKET_MAX_MSIZE)
+    if (c->in_len < SOCKET_MAX_MSIZE && !c->paused)
         events |= POLLIN;
     pthread_mutex_lock(&c->out_lock);
     if (c->writing || c->out_head)
@@ -206,11 +256,11 @@ bool socket_conn_service(struct socket_conn *c, short revents, const char **why)
 {
     this_conn = c;
     /* Requests left buffered while the session was full go first. */
-    if (c->in_len >= P9_HDR_SIZE && !frame_requests(c)) {
+    if (!c->paused && c->in_len >= P9_HDR_SIZE && !frame_requests(c)) {
         *why = "protocol error";
         return false;
     }
-    if ((revents & (POLLIN | POLLHUP | POLLERR)) && !read_requests(c, why))
+    if (!c->paused && (revents & (POLLIN | POLLHUP | POLLERR)) && !read_requests(c, why))
         return false;
     return write_replies(c, why);
 }

@@ -8,10 +8,13 @@
 #define XEN9P_SOCKET_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "backend/common/wakeup.h"
 
 struct fsdrv_export;
+struct p9_session;
 struct socket_conn;
 
 /* Linux's fd transport accepts messages up to 1 MiB (MAX_SOCK_BUF). */
@@ -25,6 +28,21 @@ struct socket_conn *socket_conn_new(int fd, struct fsdrv_export *export, const c
 short socket_conn_events(struct socket_conn *c);
 /* Reads, frames and writes what it can; false with *why when it is finished. */
 bool socket_conn_service(struct socket_conn *c, short revents, const char **why);
+/*
+ * A hand-over to a new worker (handover.h): paused, it reads and frames no
+ * more requests but goes on writing replies; settled once nothing is in
+ * flight and every reply is written.  What it read and did not frame yet
+ * goes along (pending), and the new one takes it first (take_input).
+ */
+void socket_conn_pause(struct socket_conn *c, bool paused);
+bool socket_conn_settled(struct socket_conn *c);
+const uint8_t *socket_conn_pending(struct socket_conn *c, uint32_t *len);
+bool socket_conn_take_input(struct socket_conn *c, const uint8_t *bytes, size_t len);
+struct p9_session *socket_conn_session(struct socket_conn *c);
+int socket_conn_fd(struct socket_conn *c);
+/* Frees it, leaving the socket open (it went to a new worker). */
+void socket_conn_forget(struct socket_conn *c);
+
 /* Ends the session and closes the socket. */
 void socket_conn_free(struct socket_conn *c);
 

@@ -48,9 +48,17 @@ bool worker_export_config(struct link_msg *msg, struct fsdrv_config *cfg)
            link_get_bool(msg, "allow-devices", &cfg->allow_devices);
 }
 
+void worker_send_failed(int link, const char *why)
+{
+    GVariantDict dict;
+    g_variant_dict_init(&dict, NULL);
+    g_variant_dict_insert(&dict, "why", "s", why);
+    link_send(link, "failed", &dict, NULL, 0);
+}
+
 int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_domid,
-                            const struct fsdrv_config *cfg, struct fsdrv_export **out,
-                            char **why)
+                            const struct fsdrv_config *cfg, void (*after_restrict)(void *),
+                            void *hook_ctx, struct fsdrv_export **out, char **why)
 {
     char path[64];
     if (a->sandbox) {
@@ -69,6 +77,8 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
             .seccomp_log = a->seccomp_log,
             .run_uid = uid,
             .run_gid = gid,
+            .after_xen_restrict = after_restrict,
+            .hook_ctx = hook_ctx,
         };
         err = sandbox_enter(&policy, why);
         if (err)
@@ -77,6 +87,8 @@ int worker_confine_and_open(const struct worker_args *a, int export_fd, int xen_
                uid == (uid_t)-1 ? sandbox_capabilities(cfg) : 0, export_model_name(cfg->model));
         snprintf(path, sizeof(path), "%s", SANDBOX_EXPORT_PATH);
     } else {
+        if (after_restrict)
+            after_restrict(hook_ctx);
         /* Unconfined (debugging): the export as the supervisor opened it. */
         snprintf(path, sizeof(path), "/proc/self/fd/%d", export_fd);
     }
@@ -136,9 +148,9 @@ int worker_main(const struct worker_args *a)
     link_get_bool(&msg, "trace", &trace);
     atomic_store_explicit(&p9_trace_enabled, trace, memory_order_relaxed);
     int rc;
-    if (strcmp(msg.name, "serve-xen") == 0)
+    if (strcmp(msg.name, "serve-xen") == 0 || strcmp(msg.name, "take-over-xen") == 0)
         rc = worker_serve_xen(a, LINK_FD, &msg);
-    else if (strcmp(msg.name, "serve-socket") == 0)
+    else if (strcmp(msg.name, "serve-socket") == 0 || strcmp(msg.name, "take-over-socket") == 0)
         rc = worker_serve_socket(a, LINK_FD, &msg);
     else {
         g_warning("unknown assignment \"%s\"", msg.name);

@@ -43,6 +43,7 @@ struct xen_ring {
     evtchn_port_t local_port;
     struct wakeup wake;         /* replies queued, room in the session, or stop */
     atomic_bool stop;
+    atomic_bool paused;         /* takes no requests (a hand-over) */
     pthread_t thread;
     bool running;
     struct p9_session *session;
@@ -66,9 +67,8 @@ struct xen_ring {
     bool published_here;                /* ring thread: it published a reply in place */
 };
 
-struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned index,
-                              grant_ref_t ref, evtchn_port_t port, unsigned max_order,
-                              char **error)
+struct xen_ring *xen_ring_map_pages(xengnttab_handle *xgt, unsigned domid, unsigned index,
+                                    grant_ref_t ref, unsigned max_order, char **error)
 {
     struct xen_ring *r = g_new0(struct xen_ring, 1);
     r->domid = domid;
@@ -105,19 +105,6 @@ struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned in
         goto fail;
     }
     ring_backend_init(r->intf, r->data, order, &r->requests, &r->replies);
-
-    r->xce = xenevtchn_open(NULL, 0);
-    if (!r->xce) {
-        *error = g_strdup_printf("ring %u: cannot open event channels: %s", index, g_strerror(errno));
-        goto fail;
-    }
-    xenevtchn_port_or_error_t local = xenevtchn_bind_interdomain(r->xce, domid, port);
-    if (local < 0) {
-        *error = g_strdup_printf("ring %u: cannot bind event channel %u: %s", index, port,
-                                 g_strerror(errno));
-        goto fail;
-    }
-    r->local_port = local;
     if (wakeup_init(&r->wake) < 0) {
         *error = g_strdup_printf("ring %u: eventfd: %s", index, g_strerror(errno));
         goto fail;
@@ -126,6 +113,49 @@ struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned in
 fail:
     xen_ring_unmap(r);
     return NULL;
+}
+
+bool xen_ring_bind(struct xen_ring *r, evtchn_port_t port, char **error)
+{
+    r->xce = xenevtchn_open(NULL, 0);
+    if (!r->xce) {
+        *error = g_strdup_printf("ring %u: cannot open event channels: %s", r->index,
+                                 g_strerror(errno));
+        return false;
+    }
+    xenevtchn_port_or_error_t local = xenevtchn_bind_interdomain(r->xce, r->domid, port);
+    if (local < 0) {
+        *error = g_strdup_printf("ring %u: cannot bind event channel %u: %s", r->index, port,
+                                 g_strerror(errno));
+        return false;
+    }
+    r->local_port = local;
+    return true;
+}
+
+bool xen_ring_take_channel(struct xen_ring *r, int fd, evtchn_port_t local_port, char **error)
+{
+    r->xce = xenevtchn_fdopen(NULL, fd, 0);
+    if (!r->xce) {
+        *error = g_strdup_printf("ring %u: cannot use the event channel handed over: %s",
+                                 r->index, g_strerror(errno));
+        close(fd);
+        return false;
+    }
+    r->local_port = local_port;
+    return true;
+}
+
+struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned index,
+                              grant_ref_t ref, evtchn_port_t port, unsigned max_order,
+                              char **error)
+{
+    struct xen_ring *r = xen_ring_map_pages(xgt, domid, index, ref, max_order, error);
+    if (r && !xen_ring_bind(r, port, error)) {
+        xen_ring_unmap(r);
+        r = NULL;
+    }
+    return r;
 }
 
 uint32_t xen_ring_capacity(const struct xen_ring *r)
@@ -225,6 +255,9 @@ static bool publish_replies(struct xen_ring *r, bool *notify)
 
 static bool take_requests(struct xen_ring *r, bool *notify)
 {
+    /* Paused for a hand-over: what is in "out" stays there for the next worker. */
+    if (atomic_load_explicit(&r->paused, memory_order_acquire))
+        return true;
     for (;;) {
         uint32_t size;
         const char *why;
@@ -277,8 +310,6 @@ static void *ring_main(void *arg)
             break;
         if (again)
             p[0].revents = p[1].revents = 0;
-        if (atomic_load(&r->stop))
-            break;
         if (p[0].revents & POLLIN) {
             xenevtchn_port_or_error_t port = xenevtchn_pending(r->xce);
             /* Unmask before looking at the ring, or an event between the
@@ -288,6 +319,10 @@ static void *ring_main(void *arg)
         }
         if (p[1].revents & POLLIN)
             wakeup_drain(&r->wake);
+        /* After the drain: a stop signalled before it is seen here, one
+         * signalled after it wakes the next poll. */
+        if (atomic_load(&r->stop))
+            break;
         /* Requests are taken first and again after the replies: a Linux
          * sender that finds too little room in "out" sleeps where the
          * frontend's event handler never wakes it (docs/design.md, "A full
@@ -377,6 +412,43 @@ void xen_ring_stop(struct xen_ring *r)
     r->running = false;
 }
 
+void xen_ring_pause(struct xen_ring *r, bool paused)
+{
+    atomic_store_explicit(&r->paused, paused, memory_order_release);
+    xen_ring_kick(r);
+}
+
+bool xen_ring_settled(struct xen_ring *r)
+{
+    return atomic_load(&r->unpublished_count) == 0 && atomic_load(&r->unconsumed_count) == 0;
+}
+
+void xen_ring_positions(const struct xen_ring *r, struct xen_ring_position *out)
+{
+    out->order = r->order;
+    out->request_cons = r->requests.cons;
+    out->reply_prod = r->replies.prod;
+    out->channel_fd = xenevtchn_fd(r->xce);
+    out->local_port = r->local_port;
+}
+
+bool xen_ring_resume_at(struct xen_ring *r, const struct xen_ring_position *at, char **error)
+{
+    if (at->order != r->order) {
+        *error = g_strdup_printf("ring %u: order %u now, %u when handed over", r->index, r->order,
+                                 at->order);
+        return false;
+    }
+    /* Ours, not the guest's: the indices as the last worker left them. */
+    r->requests.cons = at->request_cons;
+    r->replies.prod = at->reply_prod;
+    atomic_store_explicit((_Atomic RING_IDX *)r->requests.shared_cons, at->request_cons,
+                          memory_order_release);
+    atomic_store_explicit((_Atomic RING_IDX *)r->replies.shared_prod, at->reply_prod,
+                          memory_order_release);
+    return true;
+}
+
 void xen_ring_unmap(struct xen_ring *r)
 {
     if (!r)
@@ -385,11 +457,10 @@ void xen_ring_unmap(struct xen_ring *r)
     struct published *p;
     while ((p = g_queue_pop_head(&r->unconsumed)))
         g_free(p);
-    if (r->xce) {
-        if (r->local_port)
-            xenevtchn_unbind(r->xce, r->local_port);
+    /* No unbind: closing the handle's last descriptor unbinds the channel,
+     * and a worker that handed the channel over shares it with the next. */
+    if (r->xce)
         xenevtchn_close(r->xce);
-    }
     if (r->data)
         xengnttab_unmap(r->xgt, r->data, 1u << r->order);
     if (r->intf)

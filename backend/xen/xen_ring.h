@@ -38,6 +38,16 @@ struct xen_ring *xen_ring_map(xengnttab_handle *xgt, unsigned domid, unsigned in
                               grant_ref_t ref, evtchn_port_t port, unsigned max_order,
                               char **error);
 
+/*
+ * The same in two steps: the pages only (the ring has no channel yet), then
+ * the channel, bound anew or taken over from the descriptor of a worker that
+ * handed the ring over (xen_ring_positions); false with *error (g_free).
+ */
+struct xen_ring *xen_ring_map_pages(xengnttab_handle *xgt, unsigned domid, unsigned index,
+                                    grant_ref_t ref, unsigned max_order, char **error);
+bool xen_ring_bind(struct xen_ring *r, evtchn_port_t port, char **error);
+bool xen_ring_take_channel(struct xen_ring *r, int fd, evtchn_port_t local_port, char **error);
+
 /* Bytes of one direction: the largest message this ring can carry. */
 uint32_t xen_ring_capacity(const struct xen_ring *r);
 
@@ -62,6 +72,24 @@ void xen_ring_send(struct xen_ring *r, struct p9_reply *reply);
 bool xen_ring_reply_space(struct xen_ring *r, uint32_t size, struct iovec iov[2], int *n);
 /* Makes the thread look at the ring again (the session can take requests). */
 void xen_ring_kick(struct xen_ring *r);
+
+/*
+ * A hand-over to a new worker (docs/operations.md "Upgrading workers"): the
+ * thread stops taking requests (they wait in "out") but goes on publishing
+ * replies; settled once every reply sent to it is consumed by the guest.
+ */
+void xen_ring_pause(struct xen_ring *r, bool paused);
+bool xen_ring_settled(struct xen_ring *r);
+/* Where a stopped ring stands, for the worker that takes it over. */
+struct xen_ring_position {
+    unsigned order;
+    uint32_t request_cons, reply_prod;  /* our private indices */
+    int channel_fd;                     /* the event channel handle's descriptor */
+    evtchn_port_t local_port;
+};
+void xen_ring_positions(const struct xen_ring *r, struct xen_ring_position *out);
+/* A taken-over ring carries on from there (before xen_ring_start). */
+bool xen_ring_resume_at(struct xen_ring *r, const struct xen_ring_position *at, char **error);
 
 /* Stops the thread; the ring is not touched afterwards. */
 void xen_ring_stop(struct xen_ring *r);

@@ -3,7 +3,9 @@
  * xen9pd as systemd runs it (backend/xen9pd.service): the unit names the
  * installed daemon by its absolute path, and Type=notify works: the daemon
  * sends READY=1 with its pid on $NOTIFY_SOCKET once it serves, STOPPING=1
- * when it stops, and its workers do not inherit the socket; `systemctl
+ * when it stops, and its workers do not inherit the socket; its listening
+ * socket goes into the descriptor store (FDSTORE=1, "listen"), and the unit
+ * keeps workers across restarts (KillMode=process, a store); `systemctl
  * reload` runs `xen9p reload`.  The configuration file it ships parses; one
  * that does not stops the start, saying why.  And it refuses to export
  * dom0's root.
@@ -15,6 +17,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -44,7 +47,8 @@ static void test_unit_file(void)
     g_assert_false(g_regex_match_simple("@[A-Za-z_]+@|%[A-Z]+%", text, 0, 0));
     char **lines = g_strsplit(text, "\n", -1);
     const char *exec = NULL, *reload = NULL, *after = "", *before = "";
-    bool notify = false;
+    bool notify = false, kill_main_only = false, fd_store = false, stop_closes = false,
+         restart_hands_over = false;
     for (char **l = lines; *l; l++) {
         if (g_str_has_prefix(*l, "After="))
             after = *l + strlen("After=");
@@ -55,6 +59,14 @@ static void test_unit_file(void)
         if (g_str_has_prefix(*l, "ExecReload="))
             reload = *l + strlen("ExecReload=");
         notify |= strcmp(*l, "Type=notify") == 0;
+        /* A restart leaves the workers serving (docs/operations.md): systemd
+         * keeps their descriptors and signals only the supervisor. */
+        kill_main_only |= strcmp(*l, "KillMode=process") == 0;
+        /* A stop closes every device (SIGINT), a restart hands over (SIGTERM). */
+        stop_closes |= strcmp(*l, "KillSignal=SIGINT") == 0;
+        restart_hands_over |= strcmp(*l, "RestartKillSignal=SIGTERM") == 0;
+        fd_store |= g_str_has_prefix(*l, "FileDescriptorStoreMax=") &&
+                    atoi(*l + strlen("FileDescriptorStoreMax=")) >= 3 * 256;
     }
     g_assert_nonnull(exec);
     g_assert_true(g_path_is_absolute(exec));
@@ -63,6 +75,10 @@ static void test_unit_file(void)
     g_assert_true(g_path_is_absolute(reload));
     g_assert_true(g_str_has_suffix(reload, "/xen9p reload"));
     g_assert_true(notify);
+    g_assert_true(kill_main_only);
+    g_assert_true(fd_store);
+    g_assert_true(stop_closes);
+    g_assert_true(restart_hands_over);
     /* after xenstore and /proc/xen as upstream Xen's units and Debian's
      * xen.service provide them, before the guests xendomains starts */
     char **deps = g_strsplit(after, " ", -1);
@@ -76,15 +92,43 @@ static void test_unit_file(void)
     g_free(path);
 }
 
-/* The next datagram on `fd` within 10 s, or NULL. */
+/* Descriptor store requests seen by next_message: "NAME:COUNT" each. */
+static GPtrArray *stored;
+
+/* The next datagram on `fd` within 10 s, or NULL.  Descriptor store requests
+ * (FDSTORE=1, with their descriptors) are noted in `stored` and skipped. */
 static char *next_message(int fd)
 {
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    if (poll(&p, 1, 10000) != 1)
-        return NULL;
-    char buf[512];
-    ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
-    return n < 0 ? NULL : g_strndup(buf, (gsize)n);
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 10000) != 1)
+            return NULL;
+        char buf[512];
+        union {
+            struct cmsghdr align;
+            char space[CMSG_SPACE(sizeof(int) * 8)];
+        } control;
+        struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                             .msg_controllen = sizeof(control.space) };
+        ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+        if (n < 0)
+            return NULL;
+        unsigned nfds = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                continue;
+            int *fds = (int *)CMSG_DATA(c);
+            for (unsigned i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++, nfds++)
+                close(fds[i]);
+        }
+        char *msg = g_strndup(buf, (gsize)n);
+        if (!g_str_has_prefix(msg, "FDSTORE=1\nFDNAME="))
+            return msg;
+        g_ptr_array_add(stored, g_strdup_printf("%s:%u", msg + strlen("FDSTORE=1\nFDNAME="),
+                                                nfds));
+        g_free(msg);
+    }
 }
 
 static void test_notify(void)
@@ -112,8 +156,12 @@ static void test_notify(void)
                                 &error));
     g_assert_no_error(error);
 
+    stored = g_ptr_array_new_with_free_func(g_free);
     char *msg = next_message(fd), *want = g_strdup_printf("READY=1\nMAINPID=%d", (int)pid);
     g_assert_cmpstr(msg, ==, want);
+    /* The listening socket is kept by the service manager across restarts. */
+    g_assert_cmpuint(stored->len, ==, 1);
+    g_assert_cmpstr(stored->pdata[0], ==, "listen:1");
     g_free(msg);
     g_free(want);
     /* ready means serving: the socket is there */
@@ -126,6 +174,7 @@ static void test_notify(void)
     int status;
     g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
     g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    g_ptr_array_free(stored, TRUE);
     close(fd);
     g_unlink(sock);
     g_rmdir(export);

@@ -50,6 +50,9 @@ for _ in $(seq 50); do [ -n "$(children)" ] && break; sleep 0.1; done
 w=$(children | head -1)
 check "the connection has a worker of its own ($w)" test -n "$w"
 field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
+# It confines itself once it has its assignment: a moment after it appears.
+confined() { for _ in $(seq 50); do [ "$(field "$w" Seccomp)" = 2 ] && return 0; sleep 0.1; done; return 1; }
+confined
 check "its worker has a seccomp filter and no_new_privs, xen9pd has neither" \
     test "$(field "$w" Seccomp)/$(field "$w" NoNewPrivs)/$(field "$pid" Seccomp)" = "2/1/0"
 check "its worker has its own mount, pid and net namespaces" sh -c "

@@ -5,7 +5,7 @@
 # tree with `dpkg-buildpackage -us -uc -b`, lintian finds nothing, and the
 # .deb holds the daemon, the CLI, the benchmark, their man pages and a unit
 # whose ExecStart names the packaged daemon; its maintainer scripts enable
-# the unit and an upgrade does not restart it (guests keep their shares); the
+# the unit and an upgrade restarts it (guests keep their shares); the
 # configuration file is a conffile.  TAP.
 set -u
 export LC_ALL=C
@@ -58,12 +58,14 @@ grep -qx /etc/xen9p/xen9pd.conf "$W/control/conffiles" &&
     not_ok "the configuration file is a conffile" "$(cat "$W/control/conffiles" 2>&1)"
 grep -q "deb-systemd-helper enable 'xen9pd.service'" "$W/control/postinst" &&
     ok "postinst enables xen9pd.service" || not_ok "postinst enables xen9pd.service"
-# An upgrade must not take running guests' shares away: no restart, and a stop only on removal.
-if grep -q "deb-systemd-invoke start 'xen9pd.service'" "$W/control/postinst" &&
-   ! grep -Eq "restart|_dh_action" "$W/control/postinst" &&
+# An upgrade must not take running guests' shares away: it restarts xen9pd (whose
+# workers serve on) and then upgrades the workers; only a removal stops it.
+if grep -q "_dh_action=restart" "$W/control/postinst" &&
+   grep -q "xen9p upgrade all" "$W/control/postinst" &&
    grep -q '"$1" = remove' "$W/control/prerm"; then
-    ok "an upgrade neither stops nor restarts xen9pd (a removal stops it)"
+    ok "an upgrade restarts xen9pd and upgrades its workers, never stops it (a removal does)"
 else
-    not_ok "an upgrade neither stops nor restarts xen9pd" "$(cat "$W/control/postinst" "$W/control/prerm")"
+    not_ok "an upgrade restarts xen9pd and upgrades its workers, never stops it" \
+        "$(cat "$W/control/postinst" "$W/control/prerm")"
 fi
 tap_end

@@ -33,6 +33,7 @@ XB_TESTS = \
 	tests/xenbackend/test-xb-hostile \
 	tests/xenbackend/test-xb-limits \
 	tests/xenbackend/test-xb-workers \
+	tests/xenbackend/test-xb-upgrade \
 	tests/xenbackend/test-xb-reload \
 	tests/xenbackend/test-xb-journal
 check_PROGRAMS += $(XB_TESTS)
@@ -74,3 +75,6 @@ tests_xenbackend_test_xb_workers_LDADD = $(SANDBOX_LIBS) $(XB_LIBS)
 # They run the daemon, the CLI and the emulator's programs and libraries.
 $(XB_TESTS): xen9pd xen9p tests/xenemu/xenemu-xenstored \
 	tests/xenemu/lib/libxengnttab.so.1 tests/xenemu/lib/libxenevtchn.so.1
+
+tests_xenbackend_test_xb_upgrade_CFLAGS = $(XB_CFLAGS)
+tests_xenbackend_test_xb_upgrade_LDADD = $(XB_LIBS)

@@ -14,6 +14,8 @@ struct XbEnv {
     char *dir;
     char *control, *log, *pid_file;
     GPid daemon;
+    GPid manager;                   /* the service manager xen9pd runs under, or 0 */
+    char *manager_log;
     unsigned long daemon_nofile;    /* 0, or the open-file limit the daemon starts with */
     char *daemon_option;            /* NULL, or one more option for the next daemon */
     struct xs_handle *xs;

@@ -101,11 +101,20 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return 0;
 }
 
+static int wait_exit(GPid pid, int timeout_ms);
+
 void xb_env_free(XbEnv *env)
 {
     while (env->agents->len)
         xb_agent_kill(env->agents->pdata[0]);
-    if (env->daemon) {
+    if (env->manager) {
+        /* systemctl stop: the daemon hands over, the store is released, the workers end. */
+        kill(env->manager, SIGTERM);
+        int status = wait_exit(env->manager, 30000);
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+        env->manager = env->daemon = 0;
+    } else if (env->daemon) {
         int status = xb_daemon_stop(env, SIGTERM, 10000);
         g_assert_true(WIFEXITED(status));
         g_assert_cmpint(WEXITSTATUS(status), ==, 0);
@@ -119,6 +128,7 @@ void xb_env_free(XbEnv *env)
     g_ptr_array_free(env->agents, TRUE);
     g_free(env->control);
     g_free(env->daemon_option);
+    g_free(env->manager_log);
     g_free(env->log);
     g_free(env->pid_file);
     g_free(env->dir);
@@ -247,6 +257,60 @@ GPid xb_daemon_start(XbEnv *env, bool trace)
     return pid;
 }
 
+/* The pid in the pid file once it names a daemon other than `not` that answers. */
+static GPid wait_serving(XbEnv *env, GPid not)
+{
+    for (int waited = 0; waited < 20000; waited += 10) {
+        char *text = NULL;
+        GPid pid = 0;
+        if (g_file_get_contents(env->pid_file, &text, NULL, NULL))
+            pid = (GPid)strtol(text, NULL, 10);
+        g_free(text);
+        if (pid > 0 && pid != not && kill(pid, 0) == 0) {
+            XbList *l = xb_list(env);
+            bool same = l->pid == pid;
+            xb_list_free(l);
+            if (same)
+                return pid;
+        }
+        g_usleep(10000);
+    }
+    char *log = xb_daemon_log(env);
+    g_printerr("%s", log);
+    g_free(log);
+    g_error("xen9pd did not come back under its service manager");
+}
+
+GPid xb_daemon_start_managed(XbEnv *env)
+{
+    g_assert_cmpint(env->daemon, ==, 0);
+    char *manager = xb_build_path("tests/integration/svc-standin");
+    char *prog = xb_build_path("xen9pd");
+    env->manager_log = g_build_filename(env->dir, "manager.log", NULL);
+    char *argv[] = { manager, "--log", env->manager_log, "--", prog, "--foreground",
+                     "--control", env->control, "--pid-file", env->pid_file, NULL };
+    unlink(env->pid_file);
+    env->manager = spawn_logged(env, argv, env->log);
+    env->daemon = wait_serving(env, 0);
+    g_free(manager);
+    g_free(prog);
+    return env->daemon;
+}
+
+GPid xb_daemon_restart(XbEnv *env, bool crash)
+{
+    g_assert_cmpint(env->manager, >, 0);
+    GPid old = env->daemon;
+    kill(env->manager, crash ? SIGUSR2 : SIGUSR1);
+    env->daemon = wait_serving(env, old);
+    return env->daemon;
+}
+
+GPid xb_daemon_manager(XbEnv *env)
+{
+    return env->manager;
+}
+
 int xb_daemon_run_second(XbEnv *env, char **output)
 {
     char *prog = xb_build_path("xen9pd");
@@ -296,6 +360,10 @@ char *xb_daemon_log(XbEnv *env)
 void xb_assert_daemon_alive(XbEnv *env)
 {
     g_assert_cmpint(env->daemon, >, 0);
+    if (env->manager) {
+        g_assert_cmpint(kill(env->daemon, 0), ==, 0);
+        return;
+    }
     int status;
     g_assert_cmpint(waitpid(env->daemon, &status, WNOHANG), ==, 0);
 }

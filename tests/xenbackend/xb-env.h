@@ -42,6 +42,17 @@ void xb_destroy_domain(XbEnv *env, unsigned domid);
 /* Starts xen9pd (Xen mode, --foreground, --trace if asked or XB_TRACE is set) and waits until it
  * serves (its pid file appears); asserts it did.  Its pid. */
 GPid xb_daemon_start(XbEnv *env, bool trace);
+/*
+ * xen9pd under a service manager with a descriptor store, as systemd runs it
+ * (tests/integration/svc-standin): its workers outlive its restarts.  Waits
+ * until it serves; its pid.  xb_env_free stops the manager (systemctl stop).
+ */
+GPid xb_daemon_start_managed(XbEnv *env);
+/* The manager restarts xen9pd: SIGTERM first (systemctl restart) or SIGKILL
+ * (`crash`); waits until the next one serves.  Its pid. */
+GPid xb_daemon_restart(XbEnv *env, bool crash);
+/* The manager's pid: the workers' ancestor across restarts. */
+GPid xb_daemon_manager(XbEnv *env);
 /* The open-file limit (soft and hard) the next xb_daemon_start gives xen9pd. */
 void xb_daemon_limit_fds(XbEnv *env, unsigned long nofile);
 /* One more option for the next xb_daemon_start ("--no-sandbox"), or NULL. */

@@ -63,11 +63,10 @@ static struct emu_evtchn_port *own_port(xenevtchn_handle *xce, evtchn_port_t por
 	return p;
 }
 
-xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int flags)
+/* A handle with no socket yet, of the instance in the environment; NULL and errno. */
+static xenevtchn_handle *new_handle(char dir[EMU_DIR_MAX + 1])
 {
 	xenevtchn_handle *xce;
-	char dir[EMU_DIR_MAX + 1];
-	int saved, type = SOCK_DGRAM;
 
 	if (emu_dir_from_env(dir) != 0)
 		return NULL;
@@ -77,18 +76,40 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
 		return NULL;
 	}
 	xce->fd = -1;
+	return xce;
+}
+
+/* The handle joins the emulator as our domain's (table lock taken inside): 0 or -1. */
+static int attach(xenevtchn_handle *xce, const char *dir)
+{
 	if (emu_domid_from_env(&xce->domid) != 0)
-		goto fail;
+		return -1;
 	xce->ctx = emu_evtchn_ctx_open(dir);
 	if (!xce->ctx)
-		goto fail;
+		return -1;
 	lock(xce);
 	if (!emu_evtchn_domain_ok(xce->ctx, xce->domid, 0)) {
 		unlock(xce);
 		errno = ESRCH;
-		goto fail;
+		return -1;
 	}
 	xce->incarnation = xce->ctx->table->doms[xce->domid].incarnation;
+	unlock(xce);
+	return 0;
+}
+
+xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int flags)
+{
+	xenevtchn_handle *xce;
+	char dir[EMU_DIR_MAX + 1];
+	int saved, type = SOCK_DGRAM;
+
+	xce = new_handle(dir);
+	if (!xce)
+		return NULL;
+	if (attach(xce, dir) != 0)
+		goto fail;
+	lock(xce);
 	xce->id = xce->ctx->table->next_handle_id++;
 	unlock(xce);
 
@@ -117,10 +138,69 @@ fail:
 	return NULL;
 }
 
+/* Doorbells to the peers of the ports the handle bound, as bind_interdomain
+ * connects them: a process that confines itself next can still ring them. */
+static void connect_peers(xenevtchn_handle *xce)
+{
+	uint32_t peers[EMU_EVTCHN_PORTS], n = 0, port, i;
+
+	lock(xce);
+	for (port = 1; port < EMU_EVTCHN_PORTS; port++) {
+		struct emu_evtchn_port *p = own_port(xce, port), *remote;
+
+		if (!p || p->state != EMU_PORT_INTERDOMAIN)
+			continue;
+		remote = emu_evtchn_port_get(xce->ctx, p->remote_dom, p->remote_port);
+		if (remote && remote->handle_id)
+			peers[n++] = remote->handle_id;
+	}
+	unlock(xce);
+	for (i = 0; i < n; i++)
+		emu_evtchn_connect(xce->ctx, peers[i]);
+}
+
+/*
+ * A handle another process opened and passed on (its socket): the ports it
+ * bound are found by the handle id in the socket's name, and stay bound while
+ * any process holds the socket, as the kernel keeps an evtchn file's ports
+ * until its last descriptor closes.
+ */
 xenevtchn_handle *xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
 				   unsigned open_flags)
 {
-	errno = ENOSYS;
+	xenevtchn_handle *xce;
+	char dir[EMU_DIR_MAX + 1];
+	socklen_t len;
+	const char *slash;
+	char *end;
+	int saved;
+
+	if (open_flags & XENEVTCHN_NO_CLOEXEC) {
+		errno = EINVAL;
+		return NULL;
+	}
+	xce = new_handle(dir);
+	if (!xce)
+		return NULL;
+	xce->fd = fd;
+	len = sizeof(xce->addr);
+	if (getsockname(fd, (struct sockaddr *)&xce->addr, &len) != 0)
+		goto fail;
+	slash = strrchr(xce->addr.sun_path, '/');
+	if (!slash || slash[1] != 'h' || (xce->id = strtoul(slash + 2, &end, 10)) == 0 || *end) {
+		errno = EBADF;
+		goto fail;
+	}
+	if (attach(xce, dir) != 0)
+		goto fail;
+	emu_evtchn_connect(xce->ctx, xce->id);
+	connect_peers(xce);
+	return xce;
+fail:
+	saved = errno;
+	emu_evtchn_ctx_close(xce->ctx);
+	free(xce);
+	errno = saved;
 	return NULL;
 }
 

@@ -5,7 +5,9 @@
 # /etc/xen/auto/share.cfg. Results go to the serial console as dom0-lib.sh's @@TAP,
 # @@DIAG and @@PHASE lines (the host parses them).
 #   boot 1: systemd, xen9pd's unit, the guest's share used; then `systemctl reboot`
-#   boot 2: the same, the guest finds boot 1's file; `systemctl stop xen9pd` closes the
+#   boot 2: the same, the guest finds boot 1's file; `systemctl restart xen9pd` keeps
+#           the device and its worker, `xen9p upgrade all` replaces the worker, the
+#           guest's mount works throughout; `systemctl stop xen9pd` closes the
 #           device; then `systemctl poweroff` (Xen then ends QEMU)
 # The boot number lives on the root disk (/var/lib/xenlab/boot), like the share.
 exec > /dev/console 2>&1
@@ -132,6 +134,42 @@ expect "$B: the file the domU wrote before the reboot has its md5 ($(cat "$ST/md
 domu_run "$D" 60 "dd if=/dev/urandom of=/mnt/share/after-reboot bs=64k count=16 2> /dev/null && sync"
 g=$(domu_md5 /mnt/share/after-reboot) h=$(md5sum < /srv/share/after-reboot 2>&1 | cut -d' ' -f1)
 expect "$B: domU writes again, dom0 reads the same md5 ($g)" "$h" "${g:-no md5 from the domU}"
+
+phase restart
+# ---- systemctl restart xen9pd and xen9p upgrade, the share mounted and used ----------------------
+# systemd keeps the workers' descriptors (FileDescriptorStoreMax, KillMode=process) and
+# sends the restart SIGTERM (RestartKillSignal): the new xen9pd takes the worker back;
+# then the worker itself is replaced. The guest's mount goes on as if nothing happened.
+worker_of() { xen9p list --json 2> /dev/null | tr -d ' \n' | sed -n 's/.*"worker":{"pid":\([0-9]*\).*/\1/p'; }
+w0=$(worker_of) m0=$(show xen9pd MainPID) t0=$(up)
+if timeout 60 systemctl restart xen9pd; then
+  tap_ok "$B: systemctl restart xen9pd returns ($(elapsed "$t0") s)"
+else
+  tap_fail "$B: systemctl restart xen9pd returns within 60 s"
+fi
+expect "$B: after the restart xen9pd is a new process, active" \
+  "$(systemctl is-active xen9pd) $([ "$(show xen9pd MainPID)" != "$m0" ] && echo new)" "active new"
+expect "$B: after the restart the device is still Connected" "$(xenstore-read "$BE/state" 2>&1)" 4
+expect "$B: the new xen9pd took worker $w0 back (not a new one)" "$(worker_of)" "${w0:-none}"
+if journalctl -b -u xen9pd --no-pager -o cat | grep -q 'taken back from an earlier xen9pd'; then
+  tap_ok "$B: journal: device taken back from an earlier xen9pd"
+else
+  tap_fail "$B: journal: device taken back from an earlier xen9pd" "$(journalctl -b -u xen9pd --no-pager | tail -12)"
+fi
+g=$(domu_md5 /mnt/share/after-reboot)
+expect "$B: after the restart the domU reads the same md5 through its mount" "$g" "$(md5sum < /srv/share/after-reboot | cut -d' ' -f1)"
+out=$(timeout 60 xen9p upgrade all 2>&1)
+case "$out" in
+  *": upgraded, worker "*) tap_ok "$B: xen9p upgrade all: $out" ;;
+  *) tap_fail "$B: xen9p upgrade all replaces the worker" "$out" ;;
+esac
+w1=$(worker_of)
+expect "$B: the device has a new worker" "$([ -n "$w1" ] && [ "$w1" != "$w0" ] && echo new)" new
+domu_run "$D" 60 "dd if=/dev/urandom of=/mnt/share/after-upgrade bs=64k count=16 2> /dev/null && sync"
+g=$(domu_md5 /mnt/share/after-upgrade) h=$(md5sum < /srv/share/after-upgrade 2>&1 | cut -d' ' -f1)
+expect "$B: after the upgrade the domU writes, dom0 reads the same md5 ($g)" "$h" "${g:-no md5 from the domU}"
+check "$B: the guest logged no oops, lockup, stall or wrong tag" no_domu_alarms "$D"
+
 # The reboot stopped xen9pd after xendomains shut the guest down: its journal of the
 # previous boot has the start, the stop, and nothing at priority err or above.
 prev=$(journalctl -b -1 -u xen9pd --no-pager -o cat 2>&1)
