@@ -68,7 +68,7 @@ int fsdrv_export_open(const char *dir, const struct fsdrv_config *cfg,
                                                      : FSDRV_MAX_NODE_BYTES);
     atomic_init(&exp->open_files, 0);
     fsdrv_ids_init(&exp->ids, st.st_dev);
-    exp->local = fsdrv_fd_on_local_fs(fd);
+    exp->local = fsdrv_fd_fs_kind(fd) != FSDRV_FS_REMOTE;
     fsdrv_resolve_init(exp);
     fsdrv_quota_init(exp);
     *out = exp;

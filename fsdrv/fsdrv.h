@@ -295,6 +295,18 @@ ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
 /* fsdrv_pwrite from n pieces (one write; gathered first where a write is counted). */
 ssize_t fsdrv_pwritev(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
                       struct fsdrv_cancel *cancel);
+/*
+ * fsdrv_preadv and fsdrv_pwritev for a transport's own thread, which must never
+ * wait for a disk (docs/design.md "A full request ring"): the call is made with
+ * RWF_NOWAIT (a file on tmpfs or ramfs, with no disk, plainly).  -EAGAIN when
+ * it would have waited (data not cached, writeback throttled, a lock taken) or
+ * the file system cannot say (ext4's buffered writes): the caller then hands
+ * the request to a worker thread, which calls fsdrv_preadv or fsdrv_pwritev.
+ * A read returns the whole count or stops at the end of the file, never a
+ * cached prefix; a write may return a prefix, the rest is the caller's.
+ */
+ssize_t fsdrv_try_preadv(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset);
+ssize_t fsdrv_try_pwritev(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset);
 int fsdrv_fsync(struct fsdrv_file *file, bool datasync);
 /*
  * fallocate(2) of a regular file, within the space quota: `mode` 0,

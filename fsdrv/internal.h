@@ -102,11 +102,14 @@ struct fsdrv_file {
     atomic_int fifo_stash;      /* a FIFO's byte read at open (ops_open.c), or -1 */
     atomic_bool stream;         /* no offsets (pread said ESPIPE): read and written as a FIFO */
     bool local;                 /* a regular file or directory on a local file system */
+    bool in_memory;             /* ... on tmpfs or ramfs: no call waits for a disk */
+    atomic_bool no_nowait;      /* RWF_NOWAIT said EOPNOTSUPP (ext4's buffered writes) */
     GMutex lock;                /* readdir position; space accounting of writes */
 };
 
-/* Whether `fd` lies on a file system that only waits for its disk (local.c). */
-bool fsdrv_fd_on_local_fs(int fd);
+/* What `fd`'s file system may wait for (local.c): a peer, a disk, nothing. */
+enum fsdrv_fs_kind { FSDRV_FS_REMOTE, FSDRV_FS_DISK, FSDRV_FS_MEMORY };
+enum fsdrv_fs_kind fsdrv_fd_fs_kind(int fd);
 
 /* The node of an export's root (export.c keeps one): its handle is `root_fd`. */
 struct fsdrv_node *fsdrv_node_new_root(int root_fd);

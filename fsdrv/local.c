@@ -27,16 +27,19 @@ static const unsigned long local_types[] = {
     0x2011bab0,     /* exfat */
 };
 
-bool fsdrv_fd_on_local_fs(int fd)
+enum fsdrv_fs_kind fsdrv_fd_fs_kind(int fd)
 {
     struct statfs sf;
     if (FSDRV_NOINTR(fstatfs(fd, &sf)) < 0)
-        return false;
+        return FSDRV_FS_REMOTE;
+    /* tmpfs and ramfs: no disk to wait for (tmpfs says EOPNOTSUPP to RWF_NOWAIT). */
+    if ((unsigned long)sf.f_type == local_types[0] || (unsigned long)sf.f_type == local_types[1])
+        return FSDRV_FS_MEMORY;
     for (size_t i = 0; i < G_N_ELEMENTS(local_types); i++) {
         if ((unsigned long)sf.f_type == local_types[i])
-            return true;
+            return FSDRV_FS_DISK;
     }
-    return false;
+    return FSDRV_FS_REMOTE;
 }
 
 bool fsdrv_export_is_local(const struct fsdrv_export *exp)

@@ -213,6 +213,96 @@ ssize_t fsdrv_pwritev(struct fsdrv_file *file, const struct iovec *iov, int n, o
     return put < 0 ? -errno : put;
 }
 
+/* One call without waiting: bytes, or -errno (-EAGAIN: it would wait). */
+static ssize_t nowait_io(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
+                         bool writing)
+{
+    if (file->in_memory) {
+        ssize_t r = writing ? FSDRV_NOINTR(pwritev(file->fd, iov, n, offset))
+                            : FSDRV_NOINTR(preadv(file->fd, iov, n, offset));
+        return r < 0 ? -errno : r;
+    }
+    if (atomic_load_explicit(&file->no_nowait, memory_order_relaxed))
+        return -EAGAIN;
+    ssize_t r = writing ? FSDRV_NOINTR(pwritev2(file->fd, iov, n, offset, RWF_NOWAIT))
+                        : FSDRV_NOINTR(preadv2(file->fd, iov, n, offset, RWF_NOWAIT));
+    if (r >= 0)
+        return r;
+    if (errno == EOPNOTSUPP) {
+        /* Asked once per open file: the answer is the file system's. */
+        atomic_store_explicit(&file->no_nowait, true, memory_order_relaxed);
+        return -EAGAIN;
+    }
+    return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+
+/* iov with its first `skip` bytes left out, into out[] (at most n pieces). */
+static int iov_skip(const struct iovec *iov, int n, size_t skip, struct iovec *out)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (iov[i].iov_len <= skip) {
+            skip -= iov[i].iov_len;
+            continue;
+        }
+        out[k++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, iov[i].iov_len - skip };
+        skip = 0;
+    }
+    return k;
+}
+
+static size_t iov_total(const struct iovec *iov, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len;
+    return total;
+}
+
+/* Regular files only: streams, and a file that is neither, wait on a worker. */
+static bool may_try(struct fsdrv_file *file, int n, off_t offset)
+{
+    return n >= 0 && n <= IOV_MAX && offset >= 0 && file->local && S_ISREG(file->type) &&
+           !is_stream(file);
+}
+
+/*
+ * nowait_io until the whole count: RWF_NOWAIT may do what needs no wait and
+ * stop.  A read goes on to the end of the file or drops its cached prefix at
+ * a would-wait (the worker reads it all); a write's prefix stays written.
+ */
+static ssize_t nowait_all(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
+                          bool writing)
+{
+    size_t want = iov_total(iov, n), done = 0;
+    struct iovec rest[n ? n : 1];
+    while (done < want) {
+        int k = iov_skip(iov, n, done, rest);
+        ssize_t r = nowait_io(file, rest, k, offset + (off_t)done, writing);
+        if (r == 0 && !writing)
+            break;
+        if (r <= 0)
+            return writing && done ? (ssize_t)done : (r < 0 ? r : -EAGAIN);
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+ssize_t fsdrv_try_preadv(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset)
+{
+    return may_try(file, n, offset) ? nowait_all(file, iov, n, offset, false) : -EAGAIN;
+}
+
+ssize_t fsdrv_try_pwritev(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset)
+{
+    if (file->exp->cfg.readonly)
+        return -EROFS;
+    /* A counted write takes the file's lock, which a worker's write may hold. */
+    if (!may_try(file, n, offset) || fsdrv_quota_tracks_space(file->exp))
+        return -EAGAIN;
+    return nowait_all(file, iov, n, offset, true);
+}
+
 int fsdrv_fsync(struct fsdrv_file *file, bool datasync)
 {
     int r = datasync ? FSDRV_NOINTR(fdatasync(file->fd)) : FSDRV_NOINTR(fsync(file->fd));

@@ -28,7 +28,12 @@ static struct fsdrv_file *file_new(struct fsdrv_export *exp, int fd, int flags,
     g_mutex_init(&file->lock);
     atomic_init(&file->fifo_stash, -1);
     atomic_init(&file->stream, false);
-    file->local = (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) && fsdrv_fd_on_local_fs(fd);
+    if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
+        enum fsdrv_fs_kind kind = fsdrv_fd_fs_kind(fd);
+        file->local = kind != FSDRV_FS_REMOTE;
+        file->in_memory = kind == FSDRV_FS_MEMORY;
+    }
+    atomic_init(&file->no_nowait, false);
     /* Auto-delete spares open files; an unlinked one keeps its space until closed. */
     if (S_ISREG(st->st_mode)) {
         fsdrv_quota_file_opened(file);

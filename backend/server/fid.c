@@ -82,6 +82,20 @@ struct p9_fid *p9_session_fid(struct p9_session *s, uint32_t num)
     return fid;
 }
 
+bool p9_session_fid_holds_nothing(struct p9_session *s, uint32_t num)
+{
+    struct p9_fid *fid = p9_session_fid(s, num);
+    bool nothing = false;
+    /* The session's lock comes before a fid's; a busy fid is not waited for. */
+    if (fid && pthread_mutex_trylock(&fid->lock) == 0) {
+        nothing = fid->kind == FID_FILE && !fid->file && !fid->remove_on_clunk;
+        pthread_mutex_unlock(&fid->lock);
+    }
+    if (fid)
+        p9_fid_unref(fid);
+    return nothing;
+}
+
 bool p9_session_fid_is_local(struct p9_session *s, uint32_t num)
 {
     unsigned i = shard_of(num);

@@ -9,8 +9,11 @@
 
 struct p9_request;
 
-/* Returns 0 (reply body in req->out) or a negative errno (error reply). */
+/* Returns 0 (reply body in req->out) or a negative errno (error reply), or
+ * P9_TO_WORKER: begun on the transport's thread, it would have to wait; a
+ * worker thread runs it again (session.c to_worker). */
 typedef int (*p9_handler)(struct p9_request *req);
+#define P9_TO_WORKER 1
 
 /* The handler of request message `id`, NULL for Tflush (the session's own)
  * and for ids that are no request (dispatch.c). */

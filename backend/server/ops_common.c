@@ -160,6 +160,34 @@ int op_walk(struct p9_request *req)
     return err;
 }
 
+/*
+ * A read on the transport's thread: straight into the transport's space when
+ * it has room (Xen: the ring), else into a buffer; P9_TO_WORKER when the data
+ * is not in memory.
+ */
+static int read_without_waiting(struct p9_request *req, struct fsdrv_file *file,
+                                uint64_t offset, uint32_t cap)
+{
+    struct iovec place[2];
+    int pieces;
+    if (!p9_reply_payload_in_place(req, cap, place, &pieces)) {
+        place[0] = (struct iovec){ p9_reply_payload(req, cap), cap };
+        pieces = 1;
+    }
+    ssize_t got = fsdrv_try_preadv(file, place, pieces, (off_t)offset);
+    if (got == -EAGAIN) {
+        /* The worker reads into a buffer of its own. */
+        req->place_n = 0;
+        g_free(req->data);
+        req->data = NULL;
+        return P9_TO_WORKER;
+    }
+    if (got < 0)
+        return (int)got;
+    req->out.rread.data.D = (struct p9_data){ .count = got, .ptr = NULL };
+    return 0;
+}
+
 int op_read(struct p9_request *req)
 {
     uint64_t offset = req->in.tread.offset.q;
@@ -177,9 +205,13 @@ int op_read(struct p9_request *req)
         struct fsdrv_file *file;
         if ((err = fid_open_file(fid, &file)) == 0) {
             if (fsdrv_file_is_dir(file)) {
-                err = req->dialect == P9_2000_L ? -EISDIR : dir_read_stats(req, fid, offset, cap);
+                err = req->dialect == P9_2000_L ? -EISDIR
+                    : req->on_transport ? P9_TO_WORKER      /* a directory read may wait */
+                    : dir_read_stats(req, fid, offset, cap);
             } else if (offset > INT64_MAX) {
                 err = -EINVAL;
+            } else if (req->on_transport) {
+                err = read_without_waiting(req, file, offset, cap);
             } else {
                 /* A local file's data goes straight into the transport's
                  * space when it has room (Xen: the ring), else via a buffer. */
@@ -201,6 +233,29 @@ int op_read(struct p9_request *req)
     }
     p9_fid_unref(fid);
     return err;
+}
+
+/*
+ * A write on the transport's thread, from the transport's space or the
+ * request; P9_TO_WORKER when it would wait, with what was written so far in
+ * req->write_done (the worker writes the rest).
+ */
+static int write_without_waiting(struct p9_request *req, struct fsdrv_file *file,
+                                 uint64_t offset)
+{
+    const struct p9_data *data = &req->in.twrite.data.D;
+    struct iovec one = { (void *)data->ptr, data->count };
+    const struct iovec *iov = req->write_pieces ? req->write_data : &one;
+    ssize_t put = fsdrv_try_pwritev(file, iov, req->write_pieces ? req->write_pieces : 1,
+                                    (off_t)offset);
+    if (put == -EAGAIN || (put >= 0 && (uint32_t)put < data->count)) {
+        req->write_done = put > 0 ? (uint32_t)put : 0;
+        return P9_TO_WORKER;
+    }
+    if (put < 0)
+        return (int)put;
+    req->out.rwrite.count.d = (uint32_t)put;
+    return 0;
 }
 
 int op_write(struct p9_request *req)
@@ -225,15 +280,20 @@ int op_write(struct p9_request *req)
         if ((err = fid_open_file(fid, &file)) == 0) {
             if (offset > INT64_MAX) {
                 err = -EINVAL;
+            } else if (req->on_transport) {
+                err = write_without_waiting(req, file, offset);
             } else {
+                /* What the transport's thread wrote first, then the rest. */
+                uint32_t done = req->write_done;
                 ssize_t put = req->write_pieces
                     ? fsdrv_pwritev(file, req->write_data, req->write_pieces, offset,
                                     &req->cancel)
-                    : fsdrv_pwrite(file, data->ptr, data->count, offset, &req->cancel);
-                if (put < 0)
+                    : fsdrv_pwrite(file, data->ptr + done, data->count - done, offset + done,
+                                   &req->cancel);
+                if (put < 0 && !done)
                     err = put;
                 else
-                    req->out.rwrite.count.d = put;
+                    req->out.rwrite.count.d = done + (put > 0 ? put : 0);
             }
         }
     }

@@ -248,10 +248,37 @@ static void complete(struct p9_request *req, int result)
     pthread_mutex_unlock(&s->lock);
 }
 
+/*
+ * A request the transport's thread began that would have to wait for a disk
+ * (P9_TO_WORKER) goes on a worker thread; a flush that came meanwhile is
+ * honoured there (the worker's call sees it cancelled) or, when the session
+ * ended, the request ends here.
+ */
+static void to_worker(struct p9_request *req)
+{
+    struct p9_session *s = req->session;
+    req->on_transport = false;
+    /* Its data leaves the transport now; copied outside the lock. */
+    if (req->write_pieces)
+        p9_request_take_data(req);
+    pthread_mutex_lock(&s->lock);
+    if (!s->closed && req->state == REQ_RUNNING) {
+        req->state = REQ_QUEUED;
+        p9_workers_enqueue(s, req);
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    pthread_mutex_unlock(&s->lock);
+    complete(req, -EINTR);
+}
+
 void p9_session_run(struct p9_request *req)
 {
     int result = p9_handler_of(req->op->id)(req);
-    complete(req, result);
+    if (result == P9_TO_WORKER)
+        to_worker(req);
+    else
+        complete(req, result);
 }
 
 /* Tflush, in arrival order on the transport's thread; session lock held. */
@@ -302,11 +329,16 @@ static void flush_locked(struct p9_session *s, struct p9_request *flush)
 
 /*
  * Whether `req` runs here, on the transport's thread, rather than on a
- * worker thread: it waits for nothing but a local disk (a name call on a
- * local export, a read or write of a local regular file or directory) and
- * no request waits in the queue before it.  No hand-off, no wake-up: the
- * reply is queued before the transport looks for more (docs/design.md
- * "Concurrency").  Session lock held.
+ * worker thread: nothing is queued before it, and it cannot wait for
+ * anything but a lookup on a local disk: a read-only name call (walk,
+ * getattr, statfs, readlink, ...; P9_OP_PURE and P9_OP_LOCAL) on a local
+ * export, the clunk of a fid that holds nothing, or a read or write of a local
+ * regular file, which the handler makes without waiting (fsdrv_try_preadv,
+ * P9_TO_WORKER when it would wait).  A call that changes names or attributes
+ * may wait for the file system's journal, and a Xen ring's thread that waits
+ * strands the guest's senders (docs/design.md "A full request ring").  No
+ * hand-off, no wake-up: the reply is queued before the transport looks for
+ * more (docs/design.md "Concurrency").  Session lock held.
  */
 static bool queue_empty_locked(struct p9_session *s)
 {
@@ -317,16 +349,14 @@ static bool runs_here_locked(struct p9_session *s, struct p9_request *req)
 {
     if (!queue_empty_locked(s))
         return false;
-    if (req->op->flags & P9_OP_LOCAL)
+    if ((req->op->flags & (P9_OP_LOCAL | P9_OP_PURE)) == (P9_OP_LOCAL | P9_OP_PURE))
         return fsdrv_export_is_local(s->cfg.export);
-    uint32_t num;
     switch (req->id) {
-    case P9_TREAD: num = req->in.tread.fid.d; break;
-    case P9_TWRITE: num = req->in.twrite.fid.d; break;
-    case P9_TREADDIR: num = req->in.treaddir.fid.d; break;
+    case P9_TREAD: return p9_session_fid_is_local(s, req->in.tread.fid.d);
+    case P9_TWRITE: return p9_session_fid_is_local(s, req->in.twrite.fid.d);
+    case P9_TCLUNK: return p9_session_fid_holds_nothing(s, req->in.tclunk.fid.d);
     default: return false;
     }
-    return p9_session_fid_is_local(s, num);
 }
 
 /* Bytes of a Twrite before its data: header, fid[4] offset[8] count[4]. */
@@ -420,6 +450,7 @@ static void submit(struct p9_session *s, uint8_t *msg, uint32_t size, uint32_t o
         pthread_mutex_unlock(&s->lock);
     } else if ((req->op->flags & P9_OP_INLINE) || runs_here_locked(s, req)) {
         req->state = REQ_RUNNING;
+        req->on_transport = true;
         pthread_mutex_unlock(&s->lock);
         p9_session_run(req);
     } else {

@@ -48,6 +48,9 @@ struct p9_request {
     /* A pure request that made its one change (a new or moved fid): a flush
      * can no longer abandon it, its reply must go out.  Under session->lock. */
     bool committed;
+    /* Run by the transport's thread, which must not wait (session.c runs_here_locked). */
+    bool on_transport;
+    uint32_t write_done;            /* a Twrite's bytes written there before it went on */
     struct p9_request *next;        /* worker queue, or a target's list of waiting Tflushes */
     struct p9_request *all_prev, *all_next; /* every live request of the session */
     struct p9_request *flushes;     /* Tflush requests waiting on this one */
@@ -128,6 +131,8 @@ void p9_fid_table_init(struct p9_fid_table *t);
 void p9_fid_table_destroy(struct p9_fid_table *t);
 /* Whether fid `num` is a file open on a local file system (session.c runs_here_locked). */
 bool p9_session_fid_is_local(struct p9_session *s, uint32_t num);
+/* Whether clunking fid `num` only forgets it: no open file, xattr or ORCLOSE. */
+bool p9_session_fid_holds_nothing(struct p9_session *s, uint32_t num);
 struct p9_fid *p9_fid_new(uint32_t num, uid_t uid, struct fsdrv_node *node);
 struct p9_fid *p9_fid_ref(struct p9_fid *fid);
 void p9_fid_unref(struct p9_fid *fid);

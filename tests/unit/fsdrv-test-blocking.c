@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "tests/unit/fsdrv-fixture.h"
@@ -431,6 +433,91 @@ static void test_unlinked_file(struct fx *fx, gconstpointer v)
     fsdrv_node_unref(node);
 }
 
+/* ---- calls that must not wait (a transport's thread) ----------------------- */
+
+/* A file's pages dropped from the page cache (written back first). */
+static void evict(struct fx *fx, const char *name)
+{
+    int fd = openat(fx->rootfd, name, O_RDONLY | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(fdatasync(fd), ==, 0);
+    g_assert_cmpint(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), ==, 0);
+    close(fd);
+}
+
+/*
+ * fsdrv_try_preadv: cached data is read whole, up to the end of the file;
+ * data on disk only is -EAGAIN (then read by the plain call); a FIFO is
+ * -EAGAIN; on tmpfs, which has no disk, everything is read.
+ * fsdrv_try_pwritev: written, or -EAGAIN and written by the plain call.
+ */
+static void test_nowait(struct fx *fx, gconstpointer v)
+{
+    struct fsdrv_export *e = fx->exp;
+    char data[65536], buf[sizeof(data)];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (char)(i * 13);
+    fx_write(fx, "f", data, sizeof(data));
+    struct fsdrv_node *node = fx_walk(fx, "f", NULL);
+    struct fsdrv_file *f;
+    g_assert_cmpint(fsdrv_open(e, node, O_RDWR, NULL, &f), ==, 0);
+    struct iovec iov[2] = { { buf, 1000 }, { buf + 1000, sizeof(buf) - 1000 } };
+    g_assert_cmpint(fsdrv_try_preadv(f, iov, 2, 0), ==, sizeof(data));
+    g_assert_cmpmem(buf, sizeof(data), data, sizeof(data));
+    g_assert_cmpint(fsdrv_try_preadv(f, iov, 2, 60000), ==, sizeof(data) - 60000);
+    g_assert_cmpint(fsdrv_try_preadv(f, iov, 2, 1 << 20), ==, 0);
+
+    struct statfs sf;
+    g_assert_cmpint(fstatfs(fx->rootfd, &sf), ==, 0);
+    bool on_tmpfs = sf.f_type == 0x01021994;
+    evict(fx, "f");
+    ssize_t got = fsdrv_try_preadv(f, iov, 2, 0);
+    if (on_tmpfs)
+        g_assert_cmpint(got, ==, sizeof(data));
+    else
+        g_assert_cmpint(got, ==, -EAGAIN);
+    g_assert_cmpint(fsdrv_preadv(f, iov, 2, 0, NULL), ==, sizeof(data));
+    g_assert_cmpmem(buf, sizeof(data), data, sizeof(data));
+
+    struct iovec w = { "written", 7 };
+    ssize_t put = fsdrv_try_pwritev(f, &w, 1, 5);
+    g_assert_true(put == 7 || put == -EAGAIN);
+    if (put == -EAGAIN) {
+        /* Asked again, the answer is remembered. */
+        g_assert_cmpint(fsdrv_try_pwritev(f, &w, 1, 5), ==, -EAGAIN);
+        g_assert_cmpint(fsdrv_pwritev(f, &w, 1, 5, NULL), ==, 7);
+    }
+    g_assert_cmpint(fsdrv_pread(f, buf, 7, 5, NULL), ==, 7);
+    g_assert_cmpmem(buf, 7, "written", 7);
+    fsdrv_close(f);
+    fsdrv_node_unref(node);
+
+    struct stat st;
+    g_assert_cmpint(fsdrv_mknod(e, fx->rootnode, "p", S_IFIFO | 0600, 0, &cred, &st), ==, 0);
+    node = fx_walk(fx, "p", NULL);
+    g_assert_cmpint(fsdrv_open(e, node, O_RDWR, NULL, &f), ==, 0);
+    g_assert_cmpint(fsdrv_try_pwritev(f, &w, 1, 0), ==, -EAGAIN);
+    g_assert_cmpint(fsdrv_try_preadv(f, iov, 2, 0), ==, -EAGAIN);
+    fsdrv_close(f);
+    fsdrv_node_unref(node);
+
+    /* A tmpfs mounted in the export: no disk, so nothing is refused. */
+    if (geteuid() != 0 || on_tmpfs)
+        return;
+    g_assert_cmpint(mkdirat(fx->rootfd, "mem", 0755), ==, 0);
+    char *target = g_build_filename(fx->root, "mem", NULL);
+    g_assert_cmpint(mount("tmpfs", target, "tmpfs", 0, "size=1m"), ==, 0);
+    g_ptr_array_add(fx->mounts, target);
+    fx_write(fx, "mem/g", data, sizeof(data));
+    evict(fx, "mem/g");
+    node = fx_walk(fx, "mem/g", NULL);
+    g_assert_cmpint(fsdrv_open(e, node, O_RDWR, NULL, &f), ==, 0);
+    g_assert_cmpint(fsdrv_try_preadv(f, iov, 2, 0), ==, sizeof(data));
+    g_assert_cmpint(fsdrv_try_pwritev(f, &w, 1, 0), ==, 7);
+    fsdrv_close(f);
+    fsdrv_node_unref(node);
+}
+
 void fsdrv_tests_blocking(void)
 {
     fx_add("fifo/io", test_fifo_io);
@@ -442,4 +529,5 @@ void fsdrv_tests_blocking(void)
     fx_add("cancel/open", test_cancel_open);
     fx_add("unlinked_file", test_unlinked_file);
     fx_add_once("stream-file", test_stream_file);
+    fx_add_once("nowait", test_nowait);
 }

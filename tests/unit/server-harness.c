@@ -24,6 +24,8 @@ static void h_send(void *ctx, struct p9_reply *reply)
     struct harness *h = ctx;
     g_mutex_lock(&h->lock);
     g_queue_push_tail(&h->sent, reply);
+    if (g_thread_self() != h->transport_thread)
+        h->sent_by_workers++;
     g_cond_broadcast(&h->cond);
     g_mutex_unlock(&h->lock);
 }
@@ -54,6 +56,7 @@ struct harness *h_new(const struct h_options *opt)
     if (!opt)
         opt = &defaults;
     struct harness *h = g_new0(struct harness, 1);
+    h->transport_thread = g_thread_self();
     h->top = g_strdup("/tmp/server-tests-unit-XXXXXX");
     g_assert_nonnull(mkdtemp(h->top));
     h->root = g_build_filename(h->top, "export", NULL);

@@ -58,6 +58,8 @@ struct harness {
     GCond cond;
     GQueue sent;                /* struct p9_reply *, not yet taken by the test */
     unsigned wakes;
+    GThread *transport_thread;  /* the one that made the harness: it submits */
+    unsigned sent_by_workers;   /* replies sent by another thread (a worker) */
 };
 
 /* Starts a session on a fresh export; NULL options: the defaults. */

@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -946,11 +948,123 @@ static void test_local_calls_inline(void)
     h_free(h);
 }
 
+/* Submits request `id` and takes its reply: whether a worker thread sent it. */
+static bool ran_on_worker(struct harness *h, uint8_t id, const union p9_arg *a,
+                          uint8_t want_reply)
+{
+    g_mutex_lock(&h->lock);
+    unsigned before = h->sent_by_workers;
+    g_mutex_unlock(&h->lock);
+    uint16_t tag = h_tag(h);
+    h_submit(h, id, tag, a, 0);
+    struct h_reply *r = h_deliver(h, h_sent_for_tag(h, tag, 5000));
+    g_assert_cmpuint(r->r.id, ==, want_reply);
+    h_reply_free(r);
+    g_mutex_lock(&h->lock);
+    bool worker = h->sent_by_workers != before;
+    g_mutex_unlock(&h->lock);
+    return worker;
+}
+
+/*
+ * The transport's thread never waits for a disk (a Xen ring's thread that
+ * waits strands the guest's senders): lookups and data in memory are served
+ * there; a read of data not in the page cache, a write the file system cannot
+ * make without waiting (ext4), a name or attribute change (the journal) and a
+ * clunk that closes a file go to a worker thread, and the answers are the same.
+ */
+static void test_transport_never_waits(void)
+{
+    struct harness *h = h_new(NULL);
+    struct statfs sf;
+    g_assert_cmpint(statfs(h->root, &sf), ==, 0);
+    if (!fsdrv_export_is_local(h->exp) || sf.f_type == 0x01021994 /* tmpfs */) {
+        g_test_skip("the test export is not on a local disk file system");
+        h_free(h);
+        return;
+    }
+    char data[8192];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (char)(i * 7);
+    h_put_file(h, "f", data, sizeof(data));
+    h_start(h, "9P2000.L", ROOT);
+
+    union p9_arg walk[3] = { { .d = ROOT }, { .d = 2 } };
+    struct p9_str name = p9_str_of("f");
+    walk[2].T.n = 1;
+    walk[2].T.v = &name;
+    g_assert_false(ran_on_worker(h, P9_TWALK, walk, P9_RWALK));
+    union p9_arg ga[2] = { { .d = 2 }, { .q = P9_GETATTR_BASIC } };
+    g_assert_false(ran_on_worker(h, P9_TGETATTR, ga, P9_RGETATTR));
+    g_assert_cmpint(h_lopen(h, 2, P9_DOTL_RDWR, NULL), ==, 0);
+
+    /* In the page cache: here. */
+    char buf[sizeof(data)];
+    g_assert_cmpint(h_read(h, 2, 0, sizeof(buf), buf), ==, sizeof(buf));
+    union p9_arg rd[3] = { { .d = 2 }, { .q = 0 }, { .d = sizeof(buf) } };
+    g_assert_false(ran_on_worker(h, P9_TREAD, rd, P9_RREAD));
+    /* Dropped from it: a worker reads it, and the bytes are the same. */
+    char *path = h_path(h, "f");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(fdatasync(fd), ==, 0);
+    g_assert_cmpint(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), ==, 0);
+    close(fd);
+    uint16_t tag = h_tag(h);
+    g_mutex_lock(&h->lock);
+    unsigned before = h->sent_by_workers;
+    g_mutex_unlock(&h->lock);
+    h_submit(h, P9_TREAD, tag, rd, 0);
+    struct h_reply *r = h_deliver(h, h_sent_for_tag(h, tag, 5000));
+    g_assert_cmpuint(r->r.id, ==, P9_RREAD);
+    g_assert_cmpuint(r->r.body.a[0].D.count, ==, sizeof(data));
+    g_assert_cmpmem(r->r.body.a[0].D.ptr, sizeof(data), data, sizeof(data));
+    h_reply_free(r);
+    g_mutex_lock(&h->lock);
+    g_assert_cmpuint(h->sent_by_workers, ==, before + 1);
+    g_mutex_unlock(&h->lock);
+
+    /* A write goes where the file system can make it without waiting: where
+     * RWF_NOWAIT says EOPNOTSUPP (ext4, Linux 6.1 to 6.18 at least) to a
+     * worker; the bytes land either way, within the file and beyond its end. */
+    char *probe_path = h_path(h, "probe");
+    int probe = open(probe_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    g_assert_cmpint(probe, >=, 0);
+    struct iovec one = { data, 16 };
+    bool fs_cannot = pwritev2(probe, &one, 1, 0, RWF_NOWAIT) < 0 && errno == EOPNOTSUPP;
+    close(probe);
+    g_free(probe_path);
+    union p9_arg wr[3] = { { .d = 2 }, { .q = 100 } };
+    wr[2].D = (struct p9_data){ .count = 5, .ptr = (uint8_t *)"hello" };
+    bool worker = ran_on_worker(h, P9_TWRITE, wr, P9_RWRITE);
+    wr[1].q = sizeof(data) + 4096;
+    worker = ran_on_worker(h, P9_TWRITE, wr, P9_RWRITE) && worker;
+    if (fs_cannot)
+        g_assert_true(worker);
+    g_assert_cmpint(h_read(h, 2, 98, 9, buf), ==, 9);
+    g_assert_cmpmem(buf + 2, 5, "hello", 5);
+    g_assert_cmpint(h_read(h, 2, sizeof(data) + 4096, 9, buf), ==, 5);
+    g_assert_cmpmem(buf, 5, "hello", 5);
+
+    /* A name made: the journal may be waited for. */
+    union p9_arg mk[4] = { { .d = ROOT }, { .s = p9_str_of("d") }, { .d = 0755 }, { .d = 0 } };
+    g_assert_true(ran_on_worker(h, P9_TMKDIR, mk, P9_RMKDIR));
+    /* A clunk that forgets a walked fid: here; one that closes a file: a worker. */
+    g_assert_cmpint(h_walk(h, ROOT, 3, "d", NULL), ==, 1);
+    union p9_arg cl[1] = { { .d = 3 } };
+    g_assert_false(ran_on_worker(h, P9_TCLUNK, cl, P9_RCLUNK));
+    cl[0].d = 2;
+    g_assert_true(ran_on_worker(h, P9_TCLUNK, cl, P9_RCLUNK));
+    g_free(path);
+    h_free(h);
+}
+
 int main(int argc, char **argv)
 {
     h_init(&argc, &argv);
     g_test_add_func("/server/every-message-served", test_every_message_served);
     g_test_add_func("/server/local-calls-inline", test_local_calls_inline);
+    g_test_add_func("/server/transport-never-waits", test_transport_never_waits);
     g_test_add_func("/server/version/msize", test_version_msize);
     g_test_add_func("/server/version/strings", test_version_strings);
     g_test_add_func("/server/version/resets-fids", test_version_resets_fids);
