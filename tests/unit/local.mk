@@ -68,6 +68,11 @@ TESTS += tests/unit/test-server-flush
 tests_unit_test_server_flush_SOURCES = tests/unit/test-server-flush.c $(SERVER_HARNESS_SOURCES)
 tests_unit_test_server_flush_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_unit_test_server_flush_LDADD = $(P9SERVER_LIBS)
+check_PROGRAMS += tests/unit/test-server-handover
+TESTS += tests/unit/test-server-handover
+tests_unit_test_server_handover_SOURCES = tests/unit/test-server-handover.c $(SERVER_HARNESS_SOURCES)
+tests_unit_test_server_handover_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+tests_unit_test_server_handover_LDADD = $(P9SERVER_LIBS)
 # The same programs under valgrind.
 TESTS += tests/unit/test-server-valgrind.sh
 EXTRA_DIST += tests/unit/test-server-valgrind.sh

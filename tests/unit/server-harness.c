@@ -43,6 +43,8 @@ static const struct p9_transport_ops h_ops = { .send = h_send, .wake = h_wake };
 
 /* ---- setup ---- */
 
+static void open_session(struct harness *h);
+
 void h_init(int *argc, char ***argv)
 {
     g_test_init(argc, argv, NULL);
@@ -63,6 +65,20 @@ struct harness *h_new(const struct h_options *opt)
     g_assert_cmpint(mkdir(h->root, 0755), ==, 0);
     h->rootfd = open(h->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     g_assert_cmpint(h->rootfd, >=, 0);
+    h->opt = *opt;
+    g_mutex_init(&h->lock);
+    g_cond_init(&h->cond);
+    g_queue_init(&h->sent);
+    open_session(h);
+    h->dialect = P9_DIALECT_NONE;
+    h->next_tag = 1;
+    return h;
+}
+
+/* The export and a session on it, as a worker opens them (h->opt). */
+static void open_session(struct harness *h)
+{
+    const struct h_options *opt = &h->opt;
     struct fsdrv_config cfg = {
         .model = opt->model, .readonly = opt->readonly, .allow_acl = opt->allow_acl,
         .allow_setid = opt->allow_setid, .allow_devices = opt->allow_devices,
@@ -70,9 +86,6 @@ struct harness *h_new(const struct h_options *opt)
         .auto_delete = opt->auto_delete, .max_node_bytes = opt->max_node_bytes,
     };
     g_assert_cmpint(fsdrv_export_open(h->root, &cfg, &h->exp), ==, 0);
-    g_mutex_init(&h->lock);
-    g_cond_init(&h->cond);
-    g_queue_init(&h->sent);
     struct p9_session_config scfg = {
         .export = h->exp,
         .max_msize = opt->max_msize ? opt->max_msize : 65536,
@@ -85,9 +98,24 @@ struct harness *h_new(const struct h_options *opt)
         .max_held = opt->max_held,
     };
     h->session = p9_session_new(&scfg, &h_ops, h);
-    h->dialect = P9_DIALECT_NONE;
-    h->next_tag = 1;
-    return h;
+}
+
+/* Ends the session and the export, replies not taken included. */
+static void close_session(struct harness *h)
+{
+    p9_session_close(h->session);
+    /* Replies not delivered belong to the session now, which freed them. */
+    g_mutex_lock(&h->lock);
+    g_queue_clear(&h->sent);
+    g_mutex_unlock(&h->lock);
+    g_assert_true(p9_server_wait_idle(10));
+    fsdrv_export_close(h->exp);
+}
+
+void h_reopen(struct harness *h)
+{
+    close_session(h);
+    open_session(h);
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -101,13 +129,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 
 void h_free(struct harness *h)
 {
-    p9_session_close(h->session);
-    /* Replies not delivered belong to the session now, which freed them. */
-    g_mutex_lock(&h->lock);
-    g_queue_clear(&h->sent);
-    g_mutex_unlock(&h->lock);
-    g_assert_true(p9_server_wait_idle(10));
-    fsdrv_export_close(h->exp);
+    close_session(h);
     close(h->rootfd);
     nftw(h->top, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     g_mutex_clear(&h->lock);

@@ -46,6 +46,7 @@ struct h_reply {
 };
 
 struct harness {
+    struct h_options opt;
     char *top;                  /* /tmp/server-tests-unit-XXXXXX */
     char *root;                 /* top/export: what the session serves */
     int rootfd;                 /* the test's own view of the export */
@@ -66,6 +67,9 @@ struct harness {
 struct harness *h_new(const struct h_options *opt);
 /* Checks nothing is left unanswered, closes the session, removes the export. */
 void h_free(struct harness *h);
+/* The session and the export closed and opened again on the same directory,
+ * as a new worker would (what is in flight is dropped). */
+void h_reopen(struct harness *h);
 
 /* ---- raw traffic ---- */
 

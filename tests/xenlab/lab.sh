@@ -15,7 +15,7 @@
 #                       path to a dom0 script of your own, for experiments)
 #   XENLAB_BACKEND      xen9pd (default) | qemu: QEMU's Xen 9pfs backend instead of
 #                       xen9pd, to debug the lab itself; the xen9pd checks then SKIP
-#   XENLAB_TIMEOUT      wall limit of the QEMU run in seconds (default 900)
+#   XENLAB_TIMEOUT      wall limit of the QEMU run in seconds (default 1200)
 #   XENLAB_ARTIFACTS    where serial logs go (default $top_builddir/tests/xenlab/artifacts)
 #   XENLAB_BIG_MB       size of the workload's big file in MiB (default 64)
 #   XENLAB_STRESS_MB    size of each stress file in MiB (default 24)
@@ -35,7 +35,7 @@ SRCTOP=$(cd "$HERE/../.." && pwd)
 top_builddir=$(cd "${top_builddir:-.}" && pwd)
 SCRIPT=${XENLAB_SCRIPT:-lab}
 BACKEND=${XENLAB_BACKEND:-xen9pd}
-TIMEOUT=${XENLAB_TIMEOUT:-900}
+TIMEOUT=${XENLAB_TIMEOUT:-1200}
 ART=${XENLAB_ARTIFACTS:-$top_builddir/tests/xenlab/artifacts}/$VER
 LOG=$ART/serial.log
 
@@ -95,6 +95,13 @@ if [ "$BACKEND" = xen9pd ]; then
       tap_fail "$b is built ($top_builddir/$b: missing or not an ELF executable)"; finish
     fi
   done
+  # The service manager dom0 runs xen9pd under, as systemd does (Type=notify, a
+  # descriptor store, Restart=always): tests/integration/svc-standin.c
+  if host_bin svc-standin "$top_builddir/tests/integration/svc-standin"; then
+    tap_ok "svc-standin from this build goes into dom0 (xen9pd's service manager)"
+  else
+    tap_fail "tests/integration/svc-standin is built (make check builds it)"; finish
+  fi
 fi
 echo "$BACKEND" > "$O/xenlab/backend"
 echo "${XENLAB_BIG_MB:-64}" > "$O/xenlab/big-mb"
@@ -109,9 +116,10 @@ for f in "$SRCTOP"/tests/workload/*.sh; do
   [ -e "$f" ] || continue
   install -m 755 "$f" "$O/xenlab/workload/"; install -m 755 "$f" "$OU/xenlab/workload/"
 done
-# static helpers: the guests' parallel I/O checker (tests/workload/wl-stress.c) and the
-# vector-state check of the emulated CPU (tests/xenlab/vector-check.c), for dom0 and domUs
-for t in tests/workload/wl-stress tests/xenlab/vector-check; do
+# static helpers: the guests' parallel I/O checker (tests/workload/wl-stress.c), the
+# vector-state check of the emulated CPU (tests/xenlab/vector-check.c) and the pause
+# probe of the live-upgrade phase (tests/xenlab/pause-probe.c), for dom0 and domUs
+for t in tests/workload/wl-stress tests/xenlab/vector-check tests/xenlab/pause-probe; do
   if [ -x "$top_builddir/$t" ]; then
     install -m 755 "$top_builddir/$t" "$OU/xenlab/workload/"
     install -m 755 "$top_builddir/$t" "$O/xenlab/bin/"

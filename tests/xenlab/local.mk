@@ -12,6 +12,10 @@ tests_workload_wl_stress_LDFLAGS = -static
 check_PROGRAMS += tests/xenlab/vector-check
 tests_xenlab_vector_check_SOURCES = tests/xenlab/vector-check.c
 tests_xenlab_vector_check_LDFLAGS = -static -pthread
+# How long a guest waits for its share while dom0 upgrades workers (live-upgrade phase)
+check_PROGRAMS += tests/xenlab/pause-probe
+tests_xenlab_pause_probe_SOURCES = tests/xenlab/pause-probe.c
+tests_xenlab_pause_probe_LDFLAGS = -static
 EXTRA_DIST += \
 	tests/xenlab/README.md \
 	tests/xenlab/build-image.sh \

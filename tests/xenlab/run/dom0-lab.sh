@@ -184,6 +184,167 @@ stress_results() {
 stress_results 9p2000.L "$DA" "$DEVA" "${NA:-0}" "$RA"
 stress_results 9p2000.u "$DB" "$DEVB" "${NB:-0}" "$RB"
 
+phase live-upgrade
+# Upgrades and restarts under a guest that keeps working (docs/operations.md): domU a
+# runs md5-checked I/O on share wl and a probe that times a request every 5 ms on a
+# file it holds open (run/domu-lib.sh lu_start), while dom0 replaces the worker of
+# every device 20 times (`xen9p upgrade all`) and restarts xen9pd 5 times through its
+# service manager, after every fourth upgrade: `systemctl restart` (SIGTERM, then a new
+# xen9pd with the store) and a crash (SIGKILL, Restart=always), alternately. A restart
+# must leave every device Connected with the worker it had; the guest may see a short
+# pause, never an error.
+LU_UPGRADES=20 LU_RESTARTS=5
+# $L/lu-now: "DOMID/DEVID WORKER" of every device as `xen9p list --verbose` showed it last
+# lu_upgrade N: one `xen9p upgrade all`: exit 0, every device listed before "upgraded",
+# each from the worker `xen9p list` showed before to the one it shows after
+lu_upgrade() {
+  local rc
+  timeout 150 xen9p upgrade all > "$L/lu-out" 2>&1; rc=$?
+  cat "$L/lu-now" > "$L/lu-before"
+  dev_workers > "$L/lu-now"
+  # "D/N: upgraded, worker NEW took over from OLD in X ms"
+  awk -v rc="$rc" -v n="$1" -v L="$L" '
+    FILENAME == ARGV[1] { b[$1] = $2; nb++; next }
+    FILENAME == ARGV[2] { a[$1] = $2; next }
+    { print "@@LAB upgrade " n ": " $0 }
+    $2 == "upgraded," { d = $1; sub(/:$/, "", d); seen[d] = 1; print $10 >> (L "/lu-ms")
+      if (b[d] != $8 || a[d] != $4 || $4 == $8)
+        bad = bad " " d ": worker " b[d] " before, " a[d] " after, xen9p said " $8 " -> " $4 ";"
+      next }
+    { bad = bad " said \"" $0 "\";" }
+    END { if (!nb) bad = bad " xen9p list showed no device;"
+          for (d in b) if (!(d in seen)) bad = bad " " d " not upgraded;"
+          if (rc != 0) bad = " exit " rc ";" bad
+          if (bad == "") { print n >> (L "/lu-upgraded"); exit 0 }
+          print "upgrade " n ":" bad >> (L "/lu-fail"); print "@@LAB upgrade " n " FAILED:" bad; exit 1
+    }' "$L/lu-before" "$L/lu-now" "$L/lu-out" && return 0
+  # the first time a device fails: what its worker is doing, what it logged
+  local dev w
+  while read -r dev w; do
+    grep -q "^$dev: upgraded" "$L/lu-out" && continue
+    [ -e "$L/lu-diag-${dev%/*}-${dev#*/}" ] && continue
+    touch "$L/lu-diag-${dev%/*}-${dev#*/}"
+    { worker_diag "$w"; grep -v ' v9fs_' "$XEN9PD_LOG" | grep -E "[^0-9]$dev[^0-9]" | tail -12; } 2>&1 | sed 's/^/@@LAB diag /'
+  done < "$L/lu-before"
+  return 1
+}
+# new_xen9pd_serves OLD-PID READY-LINES: svc-standin started xen9pd again, it is ready,
+# and it answers `xen9p list` (it took the workers back before its main loop)
+new_xen9pd_serves() {
+  local p
+  [ "$(grep -c '^ready pid=' "$SVC_LOG")" -gt "$2" ] && p=$(xen9pd_pid) && [ "$p" != "$1" ] &&
+    [ "$(xen9p_counter pid)" = "$p" ]
+}
+# lu_restart N: restart N (odd: systemctl restart, even: SIGKILL); every device keeps
+# its worker and stays Connected, the new xen9pd says it took each back
+lu_restart() {
+  local sig=USR1 how="systemctl restart (SIGTERM)" old r0 log0 t0 bad= dev w st fst
+  [ $(($1 % 2)) = 0 ] && sig=USR2 how="SIGKILL, restarted"
+  cat "$L/lu-now" > "$L/lu-before"
+  old=$(xen9pd_pid) r0=$(grep -c '^ready pid=' "$SVC_LOG") log0=$(wc -l < "$XEN9PD_LOG") t0=$(up)
+  xen9pd_restart "$sig"
+  if ! wait_slowly 30 new_xen9pd_serves "$old" "$r0"; then
+    echo "restart $1 ($how): no new xen9pd answered within 30 s; svc-standin: $(tail -4 "$SVC_LOG" | tr '\n' ';')" | tee -a "$L/lu-fail" | sed 's/^/@@LAB /'
+    return 1
+  fi
+  echo "restart $1 ($how): xen9pd $old -> $(xen9pd_pid), serving again after $(elapsed "$t0") s" | tee -a "$L/lu-restarts" | sed 's/^/@@LAB /'
+  dev_workers > "$L/lu-now"
+  cmp -s "$L/lu-before" "$L/lu-now" ||
+    bad="$bad workers before: $(tr '\n' ' ' < "$L/lu-before"), after: $(tr '\n' ' ' < "$L/lu-now");"
+  tail -n +"$((log0 + 1))" "$XEN9PD_LOG" | grep -v ' v9fs_' > "$L/lu-log"
+  while read -r dev w; do
+    st=$(xenstore-read "/local/domain/0/backend/$(be_kind)/$dev/state" 2>&1)
+    fst=$(xenstore-read "/local/domain/${dev%/*}/device/9pfs/${dev#*/}/state" 2>&1)
+    [ "$st $fst" = "4 4" ] || bad="$bad $dev: backend state $st, frontend state $fst;"
+    grep -q "device $dev: taken back from an earlier xen9pd (worker $w serves on)" "$L/lu-log" ||
+      bad="$bad $dev: no 'taken back (worker $w serves on)' in the new xen9pd's log;"
+  done < "$L/lu-before"
+  if [ -n "$bad" ]; then echo "restart $1 ($how):$bad" | tee -a "$L/lu-fail" | sed 's/^/@@LAB /'; return 1; fi
+  echo "$1" >> "$L/lu-restarted"
+}
+lu_stat() { xenstore-read "/local/domain/$DA/data/xenlab/lu" 2> /dev/null | cut -d' ' -f"$1"; }
+lu_rounds_past() { [ "$(lu_stat 1)" -gt "$1" ] 2> /dev/null; }
+if [ "$BACKEND" = xen9pd ]; then
+  T0=$(up)
+  LOG0=$(wc -l < "$XEN9PD_LOG")
+  : > "$L/lu-fail"; : > "$L/lu-ms"; : > "$L/lu-restarts"; : > "$L/lu-upgraded"; : > "$L/lu-restarted"
+  # xen9pd's own messages (not its trace) and svc-standin's events on the console, live
+  tail -n 0 -F "$XEN9PD_LOG" 2> /dev/null | awk '!/ v9fs_/ { print "[xen9pd] " $0; fflush() }' > /dev/console 2>&1 &
+  FOLLOW1=$!
+  tail -n 0 -F "$SVC_LOG" 2> /dev/null | awk '{ print "[svc-standin] " $0; fflush() }' > /dev/console 2>&1 &
+  FOLLOW2=$!
+  mkdir -p /srv/a/lu
+  dd if=/dev/urandom of=/srv/a/lu/big bs=1M count=16 2> /dev/null
+  BIGMD5=$(md5sum < /srv/a/lu/big | cut -d' ' -f1)
+  domu_run "$DA" 30 lu_start /mnt/wl "$BIGMD5"
+  check "live upgrade: domU a started an md5-checked I/O loop and a pause probe on share wl (a 16 MiB file from dom0 read again each round)" \
+    test $? = 0 || domu_out "$DA" | diag
+  dev_workers > "$L/lu-now"
+  NDEV=$(wc -l < "$L/lu-now")
+  say "live upgrade: $NDEV devices: $(tr '\n' ' ' < "$L/lu-now")"
+  # After a failed upgrade the series stops (a worker that cannot hand over makes each
+  # later one wait for it in vain: 30 s and more); the restarts still all happen.
+  u=0 r=0 stopped=
+  while [ "$u" -lt "$LU_UPGRADES" ]; do
+    u=$((u + 1))
+    if [ -z "$stopped" ] && ! lu_upgrade "$u"; then
+      stopped=$u; say "live upgrade: upgrade $u failed: no more upgrades, the restarts go on"
+    fi
+    if [ $((u % (LU_UPGRADES / LU_RESTARTS))) = 0 ]; then r=$((r + 1)); lu_restart "$r"; fi
+  done
+  NU=$(wc -l < "$L/lu-upgraded") NR=$(wc -l < "$L/lu-restarted")
+  say "live upgrade: $NU upgrades and $NR restarts done after $(elapsed "$T0") s"
+  MAXMS=$(sort -n "$L/lu-ms" | tail -1)
+  expect "live upgrade: $LU_UPGRADES x 'xen9p upgrade all' exit 0, each of the $NDEV devices upgraded to a new worker (xen9p list before and after; longest ${MAXMS:-?} ms)" \
+    "$NU" "$LU_UPGRADES" || { grep '^upgrade' "$L/lu-fail" | head -8; echo "(the series stopped after upgrade $stopped)"; } | diag
+  expect "live upgrade: $LU_RESTARTS restarts of xen9pd by its service manager (systemctl restart and SIGKILL alternately): each time a new xen9pd served within 30 s, took every device back (its log says so), each Connected with the worker it had" \
+    "$NR" "$LU_RESTARTS" || grep '^restart' "$L/lu-fail" | head -8 | diag
+  diag < "$L/lu-restarts"
+  expect "live upgrade: xen9pd was started $((LU_RESTARTS + 1)) times by svc-standin, and exited only when asked" \
+    "$(svc_starts) $(svc_exits)" "$((LU_RESTARTS + 1)) $LU_RESTARTS" || tail -12 "$SVC_LOG" | diag
+  expect "live upgrade: one worker process per device afterwards (no old worker left)" "$(worker_count)" "$NDEV" ||
+    { dev_workers; xen9pd_workers; } 2>&1 | diag
+  BADLOG=$(tail -n +"$((LOG0 + 1))" "$XEN9PD_LOG" | grep -v ' v9fs_' |
+    grep -E 'worker [0-9]+ (killed|exited)|upgrade failed|cannot take its worker back|gone from xenstore while|CRITICAL|ERROR')
+  check "live upgrade: xen9pd logged no worker death, failed upgrade or lost worker" test -z "$BADLOG" ||
+    echo "$BADLOG" | head -8 | diag
+  # domU b's share (idle, upgraded with the others): it still serves
+  domu_run "$DB" 40 "timeout 30 sh -c '. /xenlab/domu-lib.sh; io_once /mnt/u after-live-upgrade'"
+  check "live upgrade: domU b's idle share, upgraded and taken back as often, still serves" \
+    grep -q '^io after-live-upgrade' /srv/b/after-live-upgrade || domu_out "$DB" | tail -5 | diag
+  # the guest goes on after the last restart, then stops and reports
+  RNOW=$(lu_stat 1)
+  check "live upgrade: domU a's loop goes on after the last restart (past round ${RNOW:-?})" \
+    wait_slowly 90 lu_rounds_past "${RNOW:-0}"
+  domu_run "$DA" 120 lu_stop
+  domu_out "$DA" > "$L/lu-guest"; grep -v '^@@LU probe gap' "$L/lu-guest" | head -20 | diag
+  LOOP=$(sed -n 's/^@@LU loop //p' "$L/lu-guest")
+  PROBE=$(sed -n 's/^@@LU probe ops=/ops=/p' "$L/lu-guest")
+  LE=$(echo "$LOOP" | sed -n 's/.*errors=\([0-9]*\).*/\1/p')
+  PE=$(echo "$PROBE" | sed -n 's/.*errors=\([0-9]*\).*/\1/p')
+  GAP=$(echo "$PROBE" | sed -n 's/.*longest_gap_ms=\([0-9]*\).*/\1/p')
+  check "live upgrade: domU a's md5 loop had no error ($LOOP)" test -n "$LOOP" -a "$LE" = 0
+  check "live upgrade: domU a's probe had no error, its file held open throughout ($PROBE)" test -n "$PROBE" -a "$PE" = 0
+  grep '^@@LU probe gap' "$L/lu-guest" | diag
+  # what the old workers measured: from their last request to the new worker's first
+  WPAUSE=$(tail -n +"$((LOG0 + 1))" "$XEN9PD_LOG" | sed -n 's/.*handed over to a new worker (paused \([0-9.]*\) ms).*/\1/p' | sort -n | tail -1)
+  echo "xen9pd: longest hand-over pause a worker measured ${WPAUSE:-?} ms; longest upgrade as xen9p reports it ${MAXMS:-?} ms" | diag
+  for d in "$DA" "$DB"; do
+    check "live upgrade: domU $(cat "$L/name-$d"): no soft lockup, RCU stall, Wrong req tag or hung task in its kernel log" \
+      no_domu_alarms "$d" || domu_alarms "$d" | diag
+  done
+  if [ "$NU" = "$LU_UPGRADES" ] && [ "$NR" = "$LU_RESTARTS" ] && [ "$LE" = 0 ] && [ "$PE" = 0 ] && [ -n "$GAP" ]; then
+    tap_ok "live upgrade: $NU worker upgrades, $NR supervisor restarts, 0 errors, longest pause $GAP ms"
+  else
+    tap_fail "live upgrade: $NU of $LU_UPGRADES worker upgrades, $NR of $LU_RESTARTS supervisor restarts, $((${LE:-1} + ${PE:-1})) errors, longest pause ${GAP:-?} ms"
+  fi
+  say "live upgrade phase took $(elapsed "$T0") s"
+  kill "$FOLLOW1" "$FOLLOW2" 2> /dev/null
+  rm -rf /srv/a/lu
+else
+  tap_skip "live upgrade: worker upgrades and supervisor restarts under guest I/O" "backend=$BACKEND"
+fi
+
 phase flush
 # The Linux client keeps FIFO and device I/O local, so the blocking read has to be a
 # regular file on the share whose read blocks in dom0: the tracing ring's trace_pipe
@@ -456,8 +617,12 @@ if [ "$BACKEND" = xen9pd ]; then
 fi
 xl destroy b > /dev/null 2>&1
 if [ "$BACKEND" = xen9pd ]; then
-  kill -TERM "$(xen9pd_pid)"
-  check "xen9pd exits on SIGTERM within 5 s" wait_for 5 xen9pd_dead
+  # the service manager stops it (svc-standin sends it SIGTERM)
+  xen9pd_stop
+  check "xen9pd exits on SIGTERM from its service manager (svc-standin's stop) within 5 s" wait_for 5 xen9pd_dead
+  check "svc-standin stopped (store released, no worker left to kill)" wait_for 15 svc_stopped_clean ||
+    tail -8 "$SVC_LOG" | diag
+  sed 's/^/[svc-standin] /' "$SVC_LOG" | grep -v '^\[svc-standin\] \(store\|remove\) ' | tail -30
   grep -v ' v9fs_' "$XEN9PD_LOG" | tail -40 | sed 's/^/[xen9pd] /'
 fi
 phase_end

@@ -172,14 +172,35 @@ vector_preflight() {
 lab_abort() { say "aborted: $*"; exit 1; }
 
 # ---- the backend: xen9pd, or QEMU's Xen 9pfs backend (XENLAB_BACKEND=qemu) ---------
-xen9pd_pid() { cat "$XEN9PD_PID" 2> /dev/null; }
+# xen9pd runs as systemd runs the packaged service (Type=notify, a descriptor store,
+# Restart=always): under svc-standin (tests/integration/svc-standin.c), whose log
+# ($SVC_LOG: "started pid=N fds=K", "ready pid=N", "exited pid=N code=C|signal=S",
+# "store NAME ...", "stopped") names the daemon's current pid. Its workers outlive a
+# restarted xen9pd; the next one takes them back from the store.
+SVC_LOG=/var/log/svc.log
+SVC_PID=/run/svc-standin.pid
+# restarts the lab asked for ($L/svc-restarts): any other exit of xen9pd is a crash
+svc_pid() { cat "$SVC_PID" 2> /dev/null; }
+svc_starts() { grep -c '^started pid=' "$SVC_LOG" 2> /dev/null; }
+svc_exits() { grep -c '^exited pid=' "$SVC_LOG" 2> /dev/null; }
+svc_restarts_asked() { cat "$L/svc-restarts" 2> /dev/null || echo 0; }
+xen9pd_pid() {
+  if [ -s "$SVC_LOG" ]; then sed -n 's/^started pid=\([0-9]*\).*/\1/p' "$SVC_LOG" | tail -1
+  else cat "$XEN9PD_PID" 2> /dev/null; fi
+}
+# xen9pd_alive: the daemon runs, and never exited but when the lab restarted it
 xen9pd_alive() {
-  local p; p=$(xen9pd_pid) && [ -n "$p" ] && [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status"
+  local p; p=$(xen9pd_pid) && [ -n "$p" ] && [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" &&
+    { [ ! -s "$SVC_LOG" ] || [ "$(svc_exits)" -le "$(svc_restarts_asked)" ]; }
 }
 xen9pd_dead() { ! xen9pd_alive; }
-# xen9pd's workers: the pids of its child processes (one per connected device)
+# xen9pd's workers: the pids of its child processes (one per connected device), and
+# those of an earlier xen9pd it took back (svc-standin, a child subreaper as systemd
+# is, is their parent now)
 xen9pd_workers() {
-  local p; p=$(xen9pd_pid) && [ -n "$p" ] && cat /proc/"$p"/task/*/children 2> /dev/null | tr ' ' '\n' | grep .
+  local p s; p=$(xen9pd_pid) && [ -n "$p" ] || return 1
+  s=$(svc_pid)
+  cat /proc/"$p"/task/*/children ${s:+/proc/$s/task/*/children} 2> /dev/null | tr ' ' '\n' | grep . | grep -vx "$p"
 }
 # xen9pd and its workers
 xen9pd_tree() { xen9pd_pid; xen9pd_workers; }
@@ -190,15 +211,60 @@ worker_of() {
     mine && $1 == "worker:" { print ($2 == "pid" ? $3 : ""); exit }
     { mine = 0 }'
 }
+# dev_workers: "DOMID/DEVID WORKER-PID" for every device xen9pd lists
+dev_workers() {
+  xen9p list --verbose 2> /dev/null | awk '
+    $1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { dev = $1 "/" $2; next }
+    $1 == "worker:" && dev != "" { print dev, ($2 == "pid" ? $3 : "none"); dev = "" }'
+}
+# worker_diag PID: what a worker is doing, as diagnostics (state, signals, descriptors,
+# each thread's state, wait channel and kernel stack)
+worker_diag() {
+  local w=$1 t
+  [ -d "/proc/$w" ] || { echo "worker $w: gone"; return; }
+  echo "worker $w: $(grep -E '^(State|Threads|SigPnd|ShdPnd|SigBlk|SigCgt)' "/proc/$w/status" | tr '\t\n' ' ')"
+  echo "worker $w: $(ls "/proc/$w/fd" 2> /dev/null | wc -l) descriptors, $(grep 'Max open files' "/proc/$w/limits" | tr -s ' ')"
+  for t in /proc/"$w"/fd/*; do
+    echo "  fd ${t##*/} -> $(readlink "$t") $(grep -E '^(eventfd-count|flags)' "/proc/$w/fdinfo/${t##*/}" 2> /dev/null | tr -s '\t\n' '  ')"
+  done
+  for t in /proc/"$w"/task/*; do
+    echo "thread ${t##*/} ($(cat "$t/comm")): state $(sed 's/.*) //' "$t/stat" | cut -d' ' -f1), wchan $(cat "$t/wchan" 2> /dev/null), syscall $(cut -d' ' -f1-3 "$t/syscall" 2> /dev/null)"
+    [ -r "$t/stack" ] && sed 's/^/    /' "$t/stack" 2> /dev/null | head -8
+  done
+}
 # status_field PID FIELD: a field of /proc/PID/status ("NoNewPrivs", "Seccomp", "CapEff")
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
-# xen9pd_start [OPTION...]: xen9pd as dom0's backend service, in the background (its
-# log in $XEN9PD_LOG); returns once it wrote its pid file. Not under `check`: the
-# daemon would hold check's output pipe open.
+# xen9pd_start [OPTION...]: xen9pd as dom0's backend service, in the background:
+#   svc-standin --log $SVC_LOG -- xen9pd --foreground --pid-file $XEN9PD_PID OPTION...
+# (the daemon's log, its later incarnations' too, in $XEN9PD_LOG); returns once it is
+# ready. Not under `check`: the daemon would hold check's output pipe open.
 xen9pd_start() {
-  xen9pd --foreground --pid-file "$XEN9PD_PID" "$@" > "$XEN9PD_LOG" 2>&1 &
-  wait_for 10 test -s "$XEN9PD_PID"
+  mkdir -p /tmp; : > "$SVC_LOG"; echo 0 > "$L/svc-restarts"
+  svc-standin --log "$SVC_LOG" -- xen9pd --foreground --pid-file "$XEN9PD_PID" "$@" > "$XEN9PD_LOG" 2>&1 &
+  echo $! > "$SVC_PID"
+  wait_for 10 grep -q '^ready pid=' "$SVC_LOG" && wait_for 5 test -s "$XEN9PD_PID"
 }
+# xen9pd_restart USR1|USR2: `systemctl restart xen9pd` (USR1: SIGTERM to the daemon,
+# started again with the store) or a crash (USR2: SIGKILL to it, started again by
+# Restart=always), through svc-standin; returns at once
+xen9pd_restart() {
+  echo $(( $(svc_restarts_asked) + 1 )) > "$L/svc-restarts"
+  kill -"$1" "$(svc_pid)"
+}
+# xen9pd_stop: svc-standin's stop (SIGTERM to it: it sends xen9pd SIGTERM, releases the
+# store, waits for the workers). The packaged unit stops xen9pd with SIGINT, which closes
+# every device; SIGTERM hands them over: the lab stops it only once no device is left.
+xen9pd_stop() {
+  echo $(( $(svc_restarts_asked) + 1 )) > "$L/svc-restarts"
+  kill -TERM "$(svc_pid)"
+}
+# svc_stopped: svc-standin logged its stop and ended (a zombie until the shell reaps it)
+svc_stopped() {
+  local s; s=$(svc_pid)
+  grep -q '^stopped' "$SVC_LOG" && { [ ! -d "/proc/$s" ] || grep -q '^State:.*Z' "/proc/$s/status"; }
+}
+# svc_stopped_clean: and it released the store, and had no worker left to kill
+svc_stopped_clean() { svc_stopped && grep -q '^released' "$SVC_LOG" && ! grep -q '^children-left' "$SVC_LOG"; }
 # Kind of backend directory the shares use: xen9pd serves libxl's xen_9pfs kind.
 be_kind() { if [ "$BACKEND" = qemu ]; then echo 9pfs; else echo xen_9pfs; fi; }
 

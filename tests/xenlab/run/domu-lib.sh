@@ -169,6 +169,58 @@ io_loop_stop() {
   echo "@@LOOP $(xenstore-read data/xenlab/loop)"
 }
 
+# ---- live upgrade: checked I/O while dom0 replaces the share's worker and xen9pd ----
+# lu_loop MOUNTPOINT BIG-MD5: rounds until /tmp/lu.stop exists; each writes 4 MiB of
+# fresh random data (md5 taken in the guest before it leaves) to MOUNTPOINT/lu, reads it
+# back and compares md5, then reads MOUNTPOINT/lu/big (made by dom0 before, BIG-MD5) and
+# compares. Progress in xenstore data/xenlab/lu = "ROUNDS ERRORS LONGEST-ROUND-MS".
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+lu_loop() {
+  m=$1 want=$2 r=0 e=0 slow=0
+  while [ ! -e /tmp/lu.stop ]; do
+    t0=$(now_ms) f=$m/lu/w-$((r % 2))
+    dd if=/dev/urandom of=/tmp/lu.src bs=1M count=4 2> /dev/null
+    a=$(md5sum < /tmp/lu.src)
+    b=
+    if dd if=/tmp/lu.src of="$f" bs=1M 2> /tmp/lu.err; then
+      b=$(dd if="$f" bs=1M 2> /tmp/lu.err | md5sum)
+    fi
+    if [ "$a" != "$b" ]; then
+      e=$((e + 1)); echo "@@LU round $r at $(uptime_s): $f: md5 ${a%% *} written, ${b:-nothing} read back: $(cat /tmp/lu.err)"
+    fi
+    c=$(dd if="$m/lu/big" bs=1M 2> /tmp/lu.err | md5sum)
+    if [ "${c%% *}" != "$want" ]; then
+      e=$((e + 1)); echo "@@LU round $r at $(uptime_s): $m/lu/big: md5 ${c%% *}, want $want: $(cat /tmp/lu.err)"
+    fi
+    r=$((r + 1)) t1=$(now_ms)
+    [ $((t1 - t0)) -gt "$slow" ] && slow=$((t1 - t0))
+    xenstore-write data/xenlab/lu "$r $e $slow"
+  done
+  echo "@@LU loop rounds=$r errors=$e longest_round_ms=$slow"
+}
+# lu_start MOUNTPOINT BIG-MD5: the loop and tests/xenlab/pause-probe (one request every
+# 5 ms on a file held open throughout: the longest gap is the pause the guest saw)
+lu_start() {
+  mkdir -p "$1/lu" && [ -f "$1/lu/big" ] || { echo "no $1/lu/big"; return 1; }
+  rm -f /tmp/lu.stop
+  xenstore-write data/xenlab/lu "0 0 0"
+  /xenlab/workload/pause-probe "$1/lu/probe" /tmp/lu.stop 5 > /tmp/lu-probe.log 2>&1 &
+  echo $! > /tmp/lu-probe.pid
+  lu_loop "$1" "$2" > /tmp/lu.log 2>&1 &
+  echo $! > /tmp/lu.pid
+}
+# running PID: the process exists and is no zombie (PID 1, the agent, reaps lazily)
+running() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2> /dev/null; }
+# lu_stop: stop both (the loop ends its round) and print their reports
+lu_stop() {
+  touch /tmp/lu.stop
+  for p in "$(cat /tmp/lu.pid)" "$(cat /tmp/lu-probe.pid)"; do
+    i=0; while running "$p" && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+    running "$p" && echo "@@LU process $p still running after 60 s"
+  done
+  cat /tmp/lu.log /tmp/lu-probe.log
+}
+
 # big_write MOUNTPOINT: a large write that only ends with the domain
 big_write() { dd if=/dev/zero of="$1/destroy-big" bs=1M count=100000 > /dev/null 2>&1 & }
 
