@@ -299,8 +299,9 @@ ssize_t fsdrv_pwritev(struct fsdrv_file *file, const struct iovec *iov, int n, o
  * fsdrv_preadv and fsdrv_pwritev for a transport's own thread, which must never
  * wait for a disk (docs/design.md "A full request ring"): the call is made with
  * RWF_NOWAIT (a file on tmpfs or ramfs, with no disk, plainly).  -EAGAIN when
- * it would have waited (data not cached, writeback throttled, a lock taken) or
- * the file system cannot say (ext4's buffered writes): the caller then hands
+ * it would have waited (data not cached, writeback throttled, a lock taken, a
+ * file opened for synchronous writes) or the file system cannot say (ext4's
+ * buffered writes): the caller then hands
  * the request to a worker thread, which calls fsdrv_preadv or fsdrv_pwritev.
  * A read returns the whole count or stops at the end of the file, never a
  * cached prefix; a write may return a prefix, the rest is the caller's.

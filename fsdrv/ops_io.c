@@ -297,8 +297,10 @@ ssize_t fsdrv_try_pwritev(struct fsdrv_file *file, const struct iovec *iov, int 
 {
     if (file->exp->cfg.readonly)
         return -EROFS;
-    /* A counted write takes the file's lock, which a worker's write may hold. */
-    if (!may_try(file, n, offset) || fsdrv_quota_tracks_space(file->exp))
+    /* A counted write takes the file's lock, which a worker's write may hold;
+     * a synchronous one waits for the disk after RWF_NOWAIT's part. */
+    if (!may_try(file, n, offset) || fsdrv_quota_tracks_space(file->exp) ||
+        file->flags & (O_SYNC | O_DSYNC))
         return -EAGAIN;
     return nowait_all(file, iov, n, offset, true);
 }

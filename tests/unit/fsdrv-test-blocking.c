@@ -490,6 +490,10 @@ static void test_nowait(struct fx *fx, gconstpointer v)
     g_assert_cmpint(fsdrv_pread(f, buf, 7, 5, NULL), ==, 7);
     g_assert_cmpmem(buf, 7, "written", 7);
     fsdrv_close(f);
+    /* Opened for synchronous writes: a write waits for the disk, never tried. */
+    g_assert_cmpint(fsdrv_open(e, node, O_RDWR | O_DSYNC, NULL, &f), ==, 0);
+    g_assert_cmpint(fsdrv_try_pwritev(f, &w, 1, 5), ==, -EAGAIN);
+    fsdrv_close(f);
     fsdrv_node_unref(node);
 
     struct stat st;
