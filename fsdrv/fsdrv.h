@@ -287,22 +287,16 @@ bool fsdrv_export_is_local(const struct fsdrv_export *exp);
 
 ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offset,
                     struct fsdrv_cancel *cancel);
-/* fsdrv_pread into n pieces (a stream fills the first one only). */
-ssize_t fsdrv_preadv(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
-                     struct fsdrv_cancel *cancel);
 ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
                      off_t offset, struct fsdrv_cancel *cancel);
-/* fsdrv_pwrite from n pieces (one write; gathered first where a write is counted). */
-ssize_t fsdrv_pwritev(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
-                      struct fsdrv_cancel *cancel);
 /*
- * fsdrv_preadv and fsdrv_pwritev for a transport's own thread, which must never
- * wait for a disk (docs/design.md "A full request ring"): the call is made with
- * RWF_NOWAIT (a file on tmpfs or ramfs, with no disk, plainly).  -EAGAIN when
- * it would have waited (data not cached, writeback throttled, a lock taken, a
- * file opened for synchronous writes) or the file system cannot say (ext4's
- * buffered writes): the caller then hands
- * the request to a worker thread, which calls fsdrv_preadv or fsdrv_pwritev.
+ * fsdrv_pread and fsdrv_pwrite, into or from pieces, for a transport's own
+ * thread, which must never wait for a disk (docs/design.md "A full request
+ * ring"): the call is made with RWF_NOWAIT (a file on tmpfs or ramfs, with no
+ * disk, plainly).  -EAGAIN when it would have waited (data not cached,
+ * writeback throttled, a lock taken, a file opened for synchronous writes) or
+ * the file system cannot say (ext4's buffered writes): the caller then hands
+ * the request to a worker thread, which calls fsdrv_pread or fsdrv_pwrite.
  * A read returns the whole count or stops at the end of the file, never a
  * cached prefix; a write may return a prefix, the rest is the caller's.
  */

@@ -134,23 +134,6 @@ ssize_t fsdrv_pread(struct fsdrv_file *file, void *buf, size_t count, off_t offs
     return n < 0 ? -errno : n;
 }
 
-ssize_t fsdrv_preadv(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
-                     struct fsdrv_cancel *cancel)
-{
-    if (offset < 0 || n < 0)
-        return -EINVAL;
-    if (fsdrv_cancelled(cancel))
-        return -EINTR;
-    /* A stream is read as by fsdrv_pread, into the first piece: a short read. */
-    if (is_stream(file) || n <= 1)
-        return fsdrv_pread(file, n ? iov[0].iov_base : NULL, n ? iov[0].iov_len : 0, offset,
-                           cancel);
-    ssize_t got = FSDRV_NOINTR(preadv(file->fd, iov, n, offset));
-    if (got < 0 && errno == ESPIPE)
-        return fsdrv_pread(file, iov[0].iov_base, iov[0].iov_len, offset, cancel);
-    return got < 0 ? -errno : got;
-}
-
 ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
                      off_t offset, struct fsdrv_cancel *cancel)
 {
@@ -172,45 +155,6 @@ ssize_t fsdrv_pwrite(struct fsdrv_file *file, const void *buf, size_t count,
         return err ? err : stream_io(file, (void *)buf, count, true, cancel);
     }
     return n < 0 ? -errno : n;
-}
-
-/* fsdrv_pwrite of the pieces gathered into one buffer (streams, counted writes). */
-static ssize_t pwrite_gathered(struct fsdrv_file *file, const struct iovec *iov, int n,
-                               off_t offset, struct fsdrv_cancel *cancel)
-{
-    size_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += iov[i].iov_len;
-    uint8_t *buf = g_malloc(total ? total : 1), *p = buf;
-    for (int i = 0; i < n; i++) {
-        memcpy(p, iov[i].iov_base, iov[i].iov_len);
-        p += iov[i].iov_len;
-    }
-    ssize_t put = fsdrv_pwrite(file, buf, total, offset, cancel);
-    g_free(buf);
-    return put;
-}
-
-ssize_t fsdrv_pwritev(struct fsdrv_file *file, const struct iovec *iov, int n, off_t offset,
-                      struct fsdrv_cancel *cancel)
-{
-    if (n < 0)
-        return -EINVAL;
-    if (n <= 1)
-        return fsdrv_pwrite(file, n ? iov[0].iov_base : NULL, n ? iov[0].iov_len : 0, offset,
-                            cancel);
-    if (file->exp->cfg.readonly)
-        return -EROFS;
-    if (offset < 0)
-        return -EINVAL;
-    if (fsdrv_cancelled(cancel))
-        return -EINTR;
-    if (is_stream(file) || (S_ISREG(file->type) && fsdrv_quota_tracks_space(file->exp)))
-        return pwrite_gathered(file, iov, n, offset, cancel);
-    ssize_t put = FSDRV_NOINTR(pwritev(file->fd, iov, n, offset));
-    if (put < 0 && errno == ESPIPE)
-        return pwrite_gathered(file, iov, n, offset, cancel);
-    return put < 0 ? -errno : put;
 }
 
 /* One call without waiting: bytes, or -errno (-EAGAIN: it would wait). */

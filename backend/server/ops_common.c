@@ -213,17 +213,9 @@ int op_read(struct p9_request *req)
             } else if (req->on_transport) {
                 err = read_without_waiting(req, file, offset, cap);
             } else {
-                /* A local file's data goes straight into the transport's
-                 * space when it has room (Xen: the ring), else via a buffer. */
-                struct iovec place[2];
-                int pieces;
-                ssize_t got;
-                if (fsdrv_file_is_local(file) &&
-                    p9_reply_payload_in_place(req, cap, place, &pieces))
-                    got = fsdrv_preadv(file, place, pieces, offset, &req->cancel);
-                else
-                    got = fsdrv_pread(file, p9_reply_payload(req, cap), cap, offset,
-                                      &req->cancel);
+                /* A worker thread: the transport's space is its own thread's. */
+                ssize_t got = fsdrv_pread(file, p9_reply_payload(req, cap), cap, offset,
+                                          &req->cancel);
                 if (got < 0)
                     err = got;
                 else
@@ -283,13 +275,12 @@ int op_write(struct p9_request *req)
             } else if (req->on_transport) {
                 err = write_without_waiting(req, file, offset);
             } else {
-                /* What the transport's thread wrote first, then the rest. */
+                /* A worker thread: the data came out of the transport with the
+                 * request (p9_request_take_data); what the transport's thread
+                 * wrote first, then the rest. */
                 uint32_t done = req->write_done;
-                ssize_t put = req->write_pieces
-                    ? fsdrv_pwritev(file, req->write_data, req->write_pieces, offset,
-                                    &req->cancel)
-                    : fsdrv_pwrite(file, data->ptr + done, data->count - done, offset + done,
-                                   &req->cancel);
+                ssize_t put = fsdrv_pwrite(file, data->ptr + done, data->count - done,
+                                           offset + done, &req->cancel);
                 if (put < 0 && !done)
                     err = put;
                 else
