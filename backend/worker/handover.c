@@ -30,6 +30,18 @@ bool handover_send_session(int sock, struct p9_session *s, char **why)
     return ok;
 }
 
+void handover_report(int link, bool handed_over, char *why)
+{
+    GVariantDict a;
+    g_variant_dict_init(&a, NULL);
+    if (why) {
+        g_variant_dict_insert(&a, "why", "s", why);
+        g_warning("hand-over failed, serving on: %s", why);
+    }
+    link_send(link, handed_over ? "handed-over" : "hand-over-failed", &a, NULL, 0);
+    g_free(why);
+}
+
 /* Sends `name`, then true if the answer is `want` (within HANDOVER_TAKE_MS). */
 static bool exchange(int sock, const char *name, const char *want)
 {

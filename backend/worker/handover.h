@@ -43,6 +43,9 @@ bool handover_prepare(int sock, char **why);
 bool handover_send_session(int sock, struct p9_session *s, char **why);
 /* Old worker: "end", then waits for "taken": true if the new one serves. */
 bool handover_finish(int sock);
+/* Old worker: tells the supervisor over `link` how it went ("handed-over", or
+ * "hand-over-failed" with `why`, which is logged) and frees `why`. */
+void handover_report(int link, bool handed_over, char *why);
 
 /* New worker: what the old one sent. */
 struct handover_state {

@@ -96,14 +96,7 @@ static bool answer(struct socket_conn *c, struct wakeup *wake, int link, bool *h
     if (strcmp(q.name, "hand-over") == 0 && q.nfds == 1) {
         char *why = NULL;
         *handed_over = hand_over(c, wake, q.fds[0], &why);
-        GVariantDict a;
-        g_variant_dict_init(&a, NULL);
-        if (why) {
-            g_variant_dict_insert(&a, "why", "s", why);
-            g_warning("hand-over failed, serving on: %s", why);
-        }
-        link_send(link, *handed_over ? "handed-over" : "hand-over-failed", &a, NULL, 0);
-        g_free(why);
+        handover_report(link, *handed_over, why);
         go_on = !*handed_over;
     }
     link_msg_clear(&q);

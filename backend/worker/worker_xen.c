@@ -313,14 +313,7 @@ static bool answer(struct device *d, int link, bool *handed_over)
     } else if (strcmp(q.name, "hand-over") == 0 && q.nfds == 1) {
         char *why = NULL;
         *handed_over = hand_over(d, q.fds[0], &why);
-        GVariantDict a;
-        g_variant_dict_init(&a, NULL);
-        if (why)
-            g_variant_dict_insert(&a, "why", "s", why);
-        link_send(link, *handed_over ? "handed-over" : "hand-over-failed", &a, NULL, 0);
-        if (why)
-            g_warning("hand-over failed, serving on: %s", why);
-        g_free(why);
+        handover_report(link, *handed_over, why);
         go_on = !*handed_over;
     } else if (strcmp(q.name, "stop") == 0) {
         go_on = false;
